@@ -1,0 +1,380 @@
+"""One answer, two renderers: services' results become `Card`s here, and
+`bot.render_discord` / `bot.render_text` draw the same cards as embeds or terminal text.
+
+Times are written as `⟦t:UNIX:STYLE⟧` markers that each renderer turns into its own form
+(Discord: `<t:UNIX:F>`, which every reader sees in their own time zone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot import constants as c
+from bot.models import Answer, BaseStats, Entry
+from bot.safety import quote_user_text, safe_display
+
+TIME_MARKER = re.compile(r"⟦t:(-?\d+):([tTdDfFR])⟧")
+
+
+def timestamp(when: dt.datetime, style: str = "F") -> str:
+    """A time marker (see module docstring)."""
+    return f"⟦t:{int(when.timestamp())}:{style}⟧"
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one answer shows, independent of where it is shown."""
+
+    title: str
+    description: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    source_name: str = ""
+    source_url: str = ""
+    footer: str = ""
+    colour: int = c.COLOUR_ANSWER
+    suggestions: tuple[tuple[str, str], ...] = ()  # (label, "kind:key") for did-you-mean
+    spoiler: bool = False
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A card split over pages (long synopsis, long lists)."""
+
+    cards: tuple[Card, ...] = field(default_factory=tuple)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _kind_footer(entry: Entry) -> str:
+    label = c.KIND_LABELS[entry.kind]
+    scope = "shipped content" if entry.is_shipped else "this server's own entry"
+    return f"{label} · {entry.key} · {scope}"
+
+
+def _quote_when(entry: Entry) -> str:
+    parts = [p for p in (entry.occasion, entry.said_on) if p]
+    return ", ".join(parts) if parts else "date unknown"
+
+
+def event_when(entry: Entry) -> str:
+    """An awards event's date as time markers, or 'to be announced'."""
+    if entry.starts_at is None:
+        return "To be announced"
+    return f"{timestamp(entry.starts_at, 'F')} ({timestamp(entry.starts_at, 'R')})"
+
+
+def entry_card(entry: Entry, score: float | None = None) -> Card:
+    """The card for one entry of any kind."""
+    footer = _kind_footer(entry)
+    if score is not None and score < 1.0:
+        footer += f" · match {score:.0%}"
+    title = _clip(safe_display(entry.title), c.EMBED_TITLE_MAX)
+    source = (safe_display(entry.source_name), entry.source_url)
+    if entry.kind == "quote":
+        return Card(
+            title=f"{safe_display(entry.speaker)}: {title}"[: c.EMBED_TITLE_MAX],
+            description=_clip(f"> {safe_display(entry.text)}", c.EMBED_DESCRIPTION_MAX),
+            fields=(("Said", safe_display(_quote_when(entry))[: c.EMBED_FIELD_VALUE_MAX]),),
+            source_name=source[0],
+            source_url=source[1],
+            footer=footer,
+        )
+    if entry.kind == "awards":
+        fields = [("When", event_when(entry))]
+        if entry.ceremony:
+            fields.append(
+                ("Ceremony", _clip(safe_display(entry.ceremony), c.EMBED_FIELD_VALUE_MAX))
+            )
+        return Card(
+            title=title,
+            description=_clip(
+                safe_display(entry.outcome) or "No outcome yet.", c.EMBED_DESCRIPTION_MAX
+            ),
+            fields=tuple(fields),
+            source_name=source[0],
+            source_url=source[1],
+            footer=footer,
+            colour=c.COLOUR_AWARDS,
+        )
+    text = safe_display(entry.text)
+    if entry.spoiler and "||" not in text:
+        text = f"||{text}||"
+    return Card(
+        title=title,
+        description=_clip(text, c.EMBED_DESCRIPTION_MAX),
+        source_name=source[0],
+        source_url=source[1],
+        footer=footer,
+        spoiler=entry.spoiler,
+    )
+
+
+def answer_card(answer: Answer) -> Card:
+    """The card for a question: the answer, or "I don't know" with suggestions."""
+    if answer.match is not None:
+        return entry_card(answer.match.entry, answer.match.score)
+    asked = quote_user_text(answer.query)
+    suggestions = tuple(
+        (_clip(safe_display(m.entry.title), c.BUTTON_LABEL_MAX), m.entry.uid)
+        for m in answer.suggestions
+    )
+    if suggestions:
+        description = f"I don't know that one (“{asked}”). Did you mean one of these?"
+    else:
+        description = (
+            f"I don't know that one (“{asked}”). Try other words, or `/help` "
+            "to see what I can answer."
+        )
+    return Card(
+        title="I don't know that one",
+        description=description,
+        colour=c.COLOUR_UNKNOWN,
+        suggestions=suggestions,
+        footer="Answers come only from the checked fact base.",
+    )
+
+
+def _split_paragraphs(text: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    for paragraph in text.split("\n\n"):
+        while len(paragraph) > limit:
+            cut = paragraph.rfind(". ", 0, limit)
+            cut = cut + 1 if cut > limit // 3 else limit
+            pieces.append(paragraph[:cut].strip())
+            paragraph = paragraph[cut:].strip()
+        if paragraph.strip():
+            pieces.append(paragraph.strip())
+    return pieces
+
+
+def paginate(text: str, limit: int = c.SYNOPSIS_PAGE_CHARS) -> list[str]:
+    """Split text into pages at paragraph or sentence ends, keeping `||spoiler||` tags whole."""
+    pages: list[str] = []
+    current = ""
+    for piece in _split_paragraphs(text, limit - 8):
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) > limit - 8 and current:
+            pages.append(current)
+            current = piece
+        else:
+            current = candidate
+    if current:
+        pages.append(current)
+    balanced: list[str] = []
+    carry = False
+    for page in pages:
+        if carry:
+            page = "||" + page
+        carry = page.count("||") % 2 == 1
+        balanced.append(page + "||" if carry else page)
+    return balanced or [""]
+
+
+def synopsis_pages(entry: Entry) -> Pages:
+    """The synopsis as pages with 'Page n/N' footers."""
+    texts = paginate(safe_display(entry.text))
+    total = len(texts)
+    cards = tuple(
+        Card(
+            title=_clip(safe_display(entry.title), c.EMBED_TITLE_MAX),
+            description=text,
+            source_name=safe_display(entry.source_name),
+            source_url=entry.source_url,
+            footer=(f"Page {n}/{total} · " if total > 1 else "")
+            + ("Contains spoilers" if entry.spoiler else "Spoiler-free"),
+            spoiler=entry.spoiler,
+        )
+        for n, text in enumerate(texts, start=1)
+    )
+    return Pages(cards)
+
+
+def next_event_card(event: Entry | None, undated: Sequence[Entry]) -> Card:
+    """The next awards event with a live countdown, or what is still to be announced."""
+    fields = tuple((safe_display(e.title), "Date: to be announced") for e in undated[:5])
+    if event is None:
+        return Card(
+            title="No dated awards event ahead",
+            description="Nothing with a date is coming up yet.",
+            fields=fields,
+            colour=c.COLOUR_AWARDS,
+            footer="Dates are shown in your own time zone.",
+        )
+    base = entry_card(event)
+    return Card(
+        title=f"Next: {base.title}"[: c.EMBED_TITLE_MAX],
+        description=f"{timestamp(event.starts_at, 'F')} — {timestamp(event.starts_at, 'R')}"
+        if event.starts_at
+        else "To be announced",
+        fields=((("What", base.description),) if event.outcome else ()) + fields,
+        source_name=base.source_name,
+        source_url=base.source_url,
+        footer="Dates are shown in your own time zone.",
+        colour=c.COLOUR_AWARDS,
+    )
+
+
+def events_pages(events: Sequence[Entry], now: dt.datetime, per_page: int = 5) -> Pages:
+    """Past and upcoming events with outcomes, a few per page."""
+    if not events:
+        return Pages(
+            (
+                Card(
+                    title="Awards events",
+                    description="No awards events yet.",
+                    colour=c.COLOUR_AWARDS,
+                ),
+            )
+        )
+    cards: list[Card] = []
+    total = (len(events) + per_page - 1) // per_page
+    for page in range(total):
+        chunk = events[page * per_page : (page + 1) * per_page]
+        fields = []
+        for e in chunk:
+            state = "upcoming" if e.starts_at is None or e.starts_at > now else "past"
+            value = f"{event_when(e)} · {state}"
+            if e.outcome:
+                value += f"\n{_clip(safe_display(e.outcome), 700)}"
+            fields.append(
+                (
+                    _clip(safe_display(e.title), c.EMBED_FIELD_NAME_MAX),
+                    _clip(value, c.EMBED_FIELD_VALUE_MAX),
+                )
+            )
+        cards.append(
+            Card(
+                title="Awards events",
+                fields=tuple(fields),
+                colour=c.COLOUR_AWARDS,
+                footer=f"Page {page + 1}/{total} · times in your own time zone",
+            )
+        )
+    return Pages(tuple(cards))
+
+
+def record_pages(facts: Sequence[Entry], per_page: int = 6) -> Pages:
+    """The film's awards and nominations."""
+    if not facts:
+        return Pages(
+            (
+                Card(
+                    title="Awards record", description="No awards recorded.", colour=c.COLOUR_AWARDS
+                ),
+            )
+        )
+    total = (len(facts) + per_page - 1) // per_page
+    cards = []
+    for page in range(total):
+        chunk = facts[page * per_page : (page + 1) * per_page]
+        fields = tuple(
+            (
+                _clip(safe_display(f.title), c.EMBED_FIELD_NAME_MAX),
+                _clip(
+                    f"{safe_display(f.text)}\n[{safe_display(f.source_name)}]({f.source_url})",
+                    c.EMBED_FIELD_VALUE_MAX,
+                ),
+            )
+            for f in chunk
+        )
+        cards.append(
+            Card(
+                title="Look Back: awards and nominations",
+                fields=fields,
+                colour=c.COLOUR_AWARDS,
+                footer=f"Page {page + 1}/{total}",
+            )
+        )
+    return Pages(tuple(cards))
+
+
+HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Ask", (("/ask question", "Ask anything about Look Back: facts, quotes, story, awards."),)),
+    (
+        "Look up",
+        (
+            ("/fact [query]", "A fact about the film (autocomplete), or a random one."),
+            (
+                "/quote [search] [speaker]",
+                "A quote by the people behind the film, or a random one.",
+            ),
+            ("/synopsis [spoilers]", "The premise, or the full story with spoilers hidden."),
+        ),
+    ),
+    (
+        "Awards watch",
+        (
+            ("/awards next", "The next awards date, with a countdown."),
+            ("/awards list", "Past and upcoming awards events and their outcomes."),
+            ("/awards record", "Every award and nomination the film has."),
+            ("/awards query question", "Ask a question about awards and the Oscars."),
+        ),
+    ),
+    (
+        "About",
+        (
+            ("/help", "This list of commands."),
+            ("/about", "Version, size of the fact base, uptime and sources."),
+        ),
+    ),
+)
+
+
+def help_card() -> Card:
+    """Every command with its description, grouped."""
+    fields = tuple(
+        (group, "\n".join(f"`{name}` — {desc}" for name, desc in commands))
+        for group, commands in HELP
+    )
+    return Card(
+        title="Look Back bot — commands",
+        fields=fields,
+        description="Answers come from a checked fact base with a source on every "
+        "entry. Ask in English or Japanese (ルックバック, 押山清高, 藤野, 京本 …).",
+    )
+
+
+def about_card(
+    version: str, stats: BaseStats, uptime_seconds: float, latency_ms: float | None
+) -> Card:
+    """Version, size of the fact base, uptime, latency and where the content comes from."""
+    minutes, seconds = divmod(int(uptime_seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    uptime = f"{hours}h {minutes}m {seconds}s"
+    if days:
+        uptime = f"{days}d {uptime}"
+    fields = [
+        ("Version", f"{version} (content pack {stats.pack_version})"),
+        (
+            "Fact base",
+            f"{stats.facts} facts, {stats.quotes} quotes, {stats.synopsis} synopsis "
+            f"sections, {stats.awards} awards events",
+        ),
+        ("Uptime", uptime),
+    ]
+    if latency_ms is not None:
+        fields.append(("Gateway latency", f"{latency_ms:.0f} ms"))
+    fields.append(
+        (
+            "Sources",
+            "Every entry names its source: Wikipedia, Oricon, Anime News "
+            "Network, Deadline, ComicBook.com and others, checked against each other.",
+        )
+    )
+    return Card(
+        title="About the Look Back bot",
+        fields=tuple(fields),
+        description="A fan-community bot for *Look Back* (ルックバック, 2024), "
+        "Kiyotaka Oshiyama's film of Tatsuki Fujimoto's one-shot.",
+    )
+
+
+def error_card(message: str) -> Card:
+    """A short error message."""
+    return Card(title="Sorry", description=message, colour=c.COLOUR_ERROR)

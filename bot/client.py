@@ -1,0 +1,195 @@
+"""The bot: one AutoShardedBot subclass, its command tree, and how it is run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections import deque
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings, setup_logging
+from bot.error_handling import handle_app_command_error
+from bot.i18n import JapaneseTranslator
+from bot.services import FactBase
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.facts",
+    "cogs.quotes",
+    "cogs.synopsis",
+    "cogs.awards",
+    "cogs.meta",
+)
+
+
+class InteractionTimings:
+    """How long the bot spent on each interaction (its own code, from dispatch to return)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.samples: deque[float] = deque(maxlen=size)
+
+    def add(self, seconds: float) -> None:
+        """Record one interaction."""
+        self.samples.append(seconds)
+
+    def percentile(self, p: float) -> float:
+        """The p-th percentile in milliseconds (0 when empty)."""
+        if not self.samples:
+            return 0.0
+        ordered = sorted(self.samples)
+        index = min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))
+        return ordered[index] * 1000
+
+
+class LookBackTree(app_commands.CommandTree["LookBackBot"]):
+    """The command tree; times every interaction it handles."""
+
+    async def _call(self, interaction: discord.Interaction[LookBackBot]) -> None:
+        started = time.perf_counter()
+        try:
+            await super()._call(interaction)
+        finally:
+            self.client.timings.add(time.perf_counter() - started)
+
+    async def on_error(
+        self, interaction: discord.Interaction[LookBackBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Every command error goes through `bot.error_handling` (one error path)."""
+        await handle_app_command_error(interaction, error)
+
+
+def _apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at another Discord (the fake one in process-level tests)."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base.rstrip("/")
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+class LookBackBot(commands.AutoShardedBot):
+    """The Look Back community bot."""
+
+    def __init__(
+        self, settings: Settings, *, service: FactBase | None = None, **options: Any
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # guild and channel cache for commands and reminders
+        options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            options.setdefault("shard_ids", list(settings.shard_ids))
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=LookBackTree,
+            **options,
+        )
+        self.settings = settings
+        self._service = service
+        self.timings = InteractionTimings()
+        self.started_monotonic = time.monotonic()
+        self.failed_extensions: dict[str, str] = {}
+
+    @property
+    def service(self) -> FactBase:
+        """The fact base (available once `setup_hook` ran)."""
+        if self._service is None:
+            raise RuntimeError("The bot has not been set up yet")
+        return self._service
+
+    async def setup_hook(self) -> None:
+        """Open the database, load content and index, load the cogs; sync a dev guild."""
+        if self._service is None:
+            self._service = await FactBase.open(self.settings.database_path)
+        await self.tree.set_translator(JapaneseTranslator())
+        for extension in EXTENSIONS:
+            try:
+                await self.load_extension(extension)
+            except Exception as exc:
+                self.failed_extensions[extension] = type(exc).__name__
+                log.exception("Failed to load extension %s", extension)
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to the development guild %s", len(synced), guild.id)
+
+    async def on_ready(self) -> None:
+        """Log the connection (commands are never synced here: see `lookback-bot sync`)."""
+        log.info("Ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        """Close the Discord connection, then the database."""
+        try:
+            await super().close()
+        finally:
+            if self._service is not None:
+                await self._service.close()
+                self._service = None
+
+    def is_owner_id(self, user_id: int) -> bool:
+        """True for the bot owners named in OWNER_IDS."""
+        return user_id in self.settings.owner_ids
+
+
+async def _serve(settings: Settings) -> None:
+    bot = LookBackBot(settings)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    closing: list[asyncio.Task[None]] = []
+
+    def request_stop() -> None:
+        if not stopping.is_set():
+            log.info("Shutdown requested; closing")
+            stopping.set()
+            closing.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, request_stop)
+    async with bot:
+        try:
+            await bot.start(settings.token or "")
+        except discord.LoginFailure:
+            log.error("Discord refused the token (check DISCORD_TOKEN)")
+            raise
+
+
+def run_bot(settings: Settings) -> int:
+    """Run the bot on Discord until it is stopped (SIGTERM or Ctrl-C close it cleanly)."""
+    _apply_endpoints(settings)
+    try:
+        asyncio.run(_serve(settings))
+    except discord.LoginFailure:
+        return 2
+    log.info("Stopped")
+    return 0
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> list[str]:
+    """Log in without connecting to the gateway, register the commands, return their names."""
+    _apply_endpoints(settings)
+    bot = LookBackBot(settings)
+    async with bot:
+        await bot.login(settings.token or "")
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        else:
+            synced = await bot.tree.sync()
+    return [command.name for command in synced]
+
+
+__all__ = ["LookBackBot", "run_bot", "setup_logging", "sync_commands"]

@@ -1,0 +1,575 @@
+"""All SQL of the bot: one class of named async methods that return dataclasses.
+
+Every value reaches SQLite as a bound parameter. Table and column names in the statements come
+only from the constant `TABLES` below, never from user input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import discord
+
+from bot.constants import SHIPPED_GUILD
+from bot.models import AuditRecord, BaseStats, Entry, GuildSettings, Kind
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    title_column: str
+    text_column: str
+    extra: tuple[str, ...]
+
+
+TABLES: dict[Kind, _Table] = {
+    "fact": _Table("facts", "title", "answer", ("spoiler",)),
+    "quote": _Table("quotes", "title", "text", ("speaker", "occasion", "said_on")),
+    "synopsis": _Table("synopsis_sections", "title", "text", ("section", "spoiler")),
+    "awards": _Table("awards_events", "name", "outcome", ("ceremony", "starts_at")),
+}
+_COMMON = (
+    "guild_id",
+    "key",
+    "aliases",
+    "tags",
+    "source_name",
+    "source_url",
+    "origin",
+    "updated_by",
+    "updated_at",
+)
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 (read through discord.py's clock, which tests drive)."""
+    return discord.utils.utcnow().isoformat(timespec="seconds")
+
+
+def parse_utc(value: str | None) -> dt.datetime | None:
+    """Parse a stored UTC timestamp."""
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def format_utc(value: dt.datetime | None) -> str | None:
+    """Format a timestamp for storage, always in UTC."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _row_to_entry(kind: Kind, row: aiosqlite.Row) -> Entry:
+    table = TABLES[kind]
+    keys = row.keys()
+    return Entry(
+        kind=kind,
+        key=row["key"],
+        guild_id=row["guild_id"],
+        title=row[table.title_column],
+        text=row[table.text_column],
+        source_name=row["source_name"],
+        source_url=row["source_url"],
+        aliases=tuple(json.loads(row["aliases"])),
+        tags=tuple(json.loads(row["tags"])),
+        spoiler=bool(row["spoiler"]) if "spoiler" in keys else False,
+        speaker=row["speaker"] if "speaker" in keys else "",
+        occasion=row["occasion"] if "occasion" in keys else "",
+        said_on=row["said_on"] if "said_on" in keys else None,
+        section=row["section"] if "section" in keys else "",
+        ceremony=row["ceremony"] if "ceremony" in keys else "",
+        starts_at=parse_utc(row["starts_at"]) if "starts_at" in keys else None,
+        outcome=row["outcome"] if kind == "awards" else "",
+        updated_at=row["updated_at"],
+    )
+
+
+def _entry_to_row(entry: Entry, origin: str, actor: int | None) -> dict[str, Any]:
+    table = TABLES[entry.kind]
+    row: dict[str, Any] = {
+        "guild_id": entry.guild_id,
+        "key": entry.key,
+        "aliases": json.dumps(list(entry.aliases), ensure_ascii=False),
+        "tags": json.dumps(list(entry.tags), ensure_ascii=False),
+        "source_name": entry.source_name,
+        "source_url": entry.source_url,
+        "origin": origin,
+        "updated_by": actor,
+        "updated_at": now_iso(),
+        table.title_column: entry.title,
+        table.text_column: entry.outcome if entry.kind == "awards" else entry.text,
+    }
+    values = {
+        "spoiler": int(entry.spoiler),
+        "speaker": entry.speaker,
+        "occasion": entry.occasion,
+        "said_on": entry.said_on,
+        "section": entry.section,
+        "ceremony": entry.ceremony,
+        "starts_at": format_utc(entry.starts_at),
+    }
+    for column in table.extra:
+        row[column] = values[column]
+    return row
+
+
+def entry_snapshot(entry: Entry | None) -> dict[str, Any] | None:
+    """The editable fields of an entry as plain JSON, for the audit log and undo."""
+    if entry is None:
+        return None
+    row = _entry_to_row(entry, "guild", None)
+    for volatile in ("origin", "updated_by", "updated_at", "guild_id"):
+        row.pop(volatile)
+    row["aliases"] = list(entry.aliases)
+    row["tags"] = list(entry.tags)
+    return row
+
+
+def entry_from_snapshot(kind: Kind, guild_id: int, snapshot: dict[str, Any]) -> Entry:
+    """Rebuild an entry from `entry_snapshot` output."""
+    table = TABLES[kind]
+    text = snapshot[table.text_column]
+    return Entry(
+        kind=kind,
+        key=snapshot["key"],
+        guild_id=guild_id,
+        title=snapshot[table.title_column],
+        text=text if kind != "awards" else "",
+        outcome=text if kind == "awards" else "",
+        source_name=snapshot["source_name"],
+        source_url=snapshot["source_url"],
+        aliases=tuple(snapshot.get("aliases", ())),
+        tags=tuple(snapshot.get("tags", ())),
+        spoiler=bool(snapshot.get("spoiler", False)),
+        speaker=snapshot.get("speaker", ""),
+        occasion=snapshot.get("occasion", ""),
+        said_on=snapshot.get("said_on"),
+        section=snapshot.get("section", ""),
+        ceremony=snapshot.get("ceremony", ""),
+        starts_at=parse_utc(snapshot.get("starts_at")),
+    )
+
+
+async def _run(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """Execute one statement and close its cursor at once (an open cursor blocks COMMIT)."""
+    cursor = await conn.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        await cursor.close()
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    folder = resources.files("bot") / "migrations"
+    found: list[tuple[int, str, str]] = []
+    for item in folder.iterdir():
+        match = _MIGRATION_NAME.match(item.name)
+        if match:
+            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    found.sort()
+    return found
+
+
+class Database:
+    """The bot's SQLite fact base."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Open (creating if needed) the database at `path` and apply pending migrations."""
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await _run(conn, "PRAGMA busy_timeout = 5000")
+            await _run(conn, "PRAGMA journal_mode = WAL")
+            await _run(conn, "PRAGMA foreign_keys = ON")
+            await _run(conn, "PRAGMA synchronous = NORMAL")
+            await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        await _run(self._conn, "BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            await _run(self._conn, "ROLLBACK")
+            raise
+        else:
+            await _run(self._conn, "COMMIT")
+
+    # -- migrations ---------------------------------------------------------------------------
+
+    async def migrate(self) -> list[int]:
+        """Apply every numbered migration not applied yet; returns the versions applied."""
+        await _run(
+            self._conn,
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        async with self._conn.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied: list[int] = []
+        for version, name, sql in _migration_files():
+            if version in done:
+                continue
+            log.info("Applying migration %s", name)
+            statements = [s.strip() for s in _split_sql(sql) if s.strip()]
+            async with self.transaction() as conn:
+                for statement in statements:
+                    await _run(conn, statement)
+                await _run(
+                    conn,
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now_iso()),
+                )
+            applied.append(version)
+        return applied
+
+    async def schema_version(self) -> int:
+        """The highest migration applied."""
+        async with self._conn.execute("SELECT MAX(version) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+        return int(row[0] or 0) if row else 0
+
+    async def integrity_check(self) -> str:
+        """SQLite's own `PRAGMA integrity_check` verdict (`ok` when healthy)."""
+        async with self._conn.execute("PRAGMA integrity_check") as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else "no answer"
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    async def get_meta(self, name: str) -> str | None:
+        """A value from the meta table."""
+        async with self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def _set_meta(self, conn: aiosqlite.Connection, name: str, value: str) -> None:
+        await _run(
+            conn,
+            "INSERT INTO meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+    # -- entries ------------------------------------------------------------------------------
+
+    async def all_entries(self, kinds: Iterable[Kind] = TABLES) -> list[Entry]:
+        """Every entry of every server (for building the matcher's index)."""
+        entries: list[Entry] = []
+        for kind in kinds:
+            sql = f"SELECT * FROM {TABLES[kind].name} ORDER BY guild_id, key"  # noqa: S608
+            async with self._conn.execute(sql) as cur:
+                entries.extend(_row_to_entry(kind, row) for row in await cur.fetchall())
+        return entries
+
+    async def get_row(self, kind: Kind, key: str, guild_id: int) -> Entry | None:
+        """The row stored for exactly this scope (shipped: guild_id 0), or None."""
+        sql = f"SELECT * FROM {TABLES[kind].name} WHERE guild_id = ? AND key = ?"  # noqa: S608
+        async with self._conn.execute(sql, (guild_id, key)) as cur:
+            row = await cur.fetchone()
+        return _row_to_entry(kind, row) if row else None
+
+    async def get_entry(self, kind: Kind, key: str, guild_id: int | None) -> Entry | None:
+        """The entry as server `guild_id` sees it: its own version, else the shipped one.
+
+        A shipped entry the server hid is None. `guild_id` None sees shipped content only.
+        """
+        if guild_id:
+            own = await self.get_row(kind, key, guild_id)
+            if own is not None:
+                return own
+            if await self.is_hidden(guild_id, kind, key):
+                return None
+        return await self.get_row(kind, key, SHIPPED_GUILD)
+
+    async def visible_entries(self, kind: Kind, guild_id: int | None) -> list[Entry]:
+        """Every entry of `kind` server `guild_id` sees, its own versions first-class."""
+        table = TABLES[kind].name
+        if not guild_id:
+            sql = f"SELECT * FROM {table} WHERE guild_id = 0 ORDER BY key"  # noqa: S608
+            params: tuple[Any, ...] = ()
+        else:
+            sql = (
+                f"SELECT * FROM {table} t WHERE t.guild_id = ? OR (t.guild_id = 0"  # noqa: S608
+                f" AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.guild_id = ? AND o.key = t.key)"
+                " AND NOT EXISTS (SELECT 1 FROM guild_hidden h WHERE h.guild_id = ?"
+                " AND h.kind = ? AND h.key = t.key)) ORDER BY t.key"
+            )
+            params = (guild_id, guild_id, guild_id, kind)
+        async with self._conn.execute(sql, params) as cur:
+            return [_row_to_entry(kind, row) for row in await cur.fetchall()]
+
+    async def save_entry(
+        self,
+        entry: Entry,
+        *,
+        origin: str = "guild",
+        actor: int | None = None,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """Insert or replace the row for `(entry.guild_id, entry.key)`."""
+        row = _entry_to_row(entry, origin, actor)
+        columns = list(row)
+        placeholders = ", ".join("?" for _ in columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("guild_id", "key"))
+        sql = (
+            f"INSERT INTO {TABLES[entry.kind].name} ({', '.join(columns)})"  # noqa: S608
+            f" VALUES ({placeholders}) ON CONFLICT(guild_id, key) DO UPDATE SET {updates}"
+        )
+        await _run(conn or self._conn, sql, [row[c] for c in columns])
+
+    async def delete_row(
+        self, kind: Kind, key: str, guild_id: int, conn: aiosqlite.Connection | None = None
+    ) -> bool:
+        """Delete one scope's row; True when there was one."""
+        sql = f"DELETE FROM {TABLES[kind].name} WHERE guild_id = ? AND key = ?"  # noqa: S608
+        return await _run(conn or self._conn, sql, (guild_id, key)) > 0
+
+    async def count_rows(self, kind: Kind, guild_id: int) -> int:
+        """How many rows one scope holds for a kind."""
+        sql = f"SELECT COUNT(*) FROM {TABLES[kind].name} WHERE guild_id = ?"  # noqa: S608
+        async with self._conn.execute(sql, (guild_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def replace_pack(
+        self, entries: Sequence[Entry], *, pack_version: str, pack_hash: str
+    ) -> tuple[int, int]:
+        """Make the shipped rows (origin 'pack') equal `entries`, in one transaction.
+
+        Rows added by `lookback-bot import` and servers' own rows are left alone.
+        Returns (rows written, rows removed).
+        """
+        async with self.transaction() as conn:
+            wanted = {(e.kind, e.key) for e in entries}
+            removed = 0
+            for kind, table in TABLES.items():
+                sql = f"SELECT key FROM {table.name} WHERE guild_id = 0 AND origin = 'pack'"  # noqa: S608
+                async with conn.execute(sql) as cur:
+                    stale = [r[0] for r in await cur.fetchall() if (kind, r[0]) not in wanted]
+                for key in stale:
+                    removed += await self.delete_row(kind, key, SHIPPED_GUILD, conn)
+            for entry in entries:
+                await self.save_entry(entry, origin="pack", conn=conn)
+            await self._set_meta(conn, "pack_version", pack_version)
+            await self._set_meta(conn, "pack_hash", pack_hash)
+        return len(entries), removed
+
+    async def import_entries(
+        self, entries: Sequence[Entry], *, origin: str, actor: int | None = None
+    ) -> int:
+        """Insert or update many entries in one transaction (all or nothing)."""
+        async with self.transaction() as conn:
+            for entry in entries:
+                await self.save_entry(entry, origin=origin, actor=actor, conn=conn)
+        return len(entries)
+
+    # -- hiding shipped entries per server ----------------------------------------------------
+
+    async def is_hidden(self, guild_id: int, kind: Kind, key: str) -> bool:
+        """True when server `guild_id` hid the shipped entry."""
+        async with self._conn.execute(
+            "SELECT 1 FROM guild_hidden WHERE guild_id = ? AND kind = ? AND key = ?",
+            (guild_id, kind, key),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def set_hidden(
+        self,
+        guild_id: int,
+        kind: Kind,
+        key: str,
+        hidden: bool,
+        actor: int | None = None,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """Hide or unhide a shipped entry in one server."""
+        c = conn or self._conn
+        if hidden:
+            await _run(
+                c,
+                "INSERT OR IGNORE INTO guild_hidden (guild_id, kind, key, hidden_by, hidden_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (guild_id, kind, key, actor, now_iso()),
+            )
+        else:
+            await _run(
+                c,
+                "DELETE FROM guild_hidden WHERE guild_id = ? AND kind = ? AND key = ?",
+                (guild_id, kind, key),
+            )
+
+    async def all_hidden(self) -> list[tuple[int, Kind, str]]:
+        """Every (guild, kind, key) hidden anywhere (for the matcher's index)."""
+        async with self._conn.execute("SELECT guild_id, kind, key FROM guild_hidden") as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+    # -- settings -----------------------------------------------------------------------------
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's settings (defaults when it has none)."""
+        async with self._conn.execute(
+            "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return GuildSettings(guild_id=guild_id)
+        return GuildSettings(
+            guild_id=guild_id,
+            reminder_channel_id=row["reminder_channel_id"],
+            reminder_role_id=row["reminder_role_id"],
+            lead_times=tuple(json.loads(row["lead_times"])),
+            reminders_paused=bool(row["reminders_paused"]),
+            moderator_role_id=row["moderator_role_id"],
+        )
+
+    async def save_guild_settings(
+        self, settings: GuildSettings, conn: aiosqlite.Connection | None = None
+    ) -> None:
+        """Store a server's settings."""
+        await _run(
+            conn or self._conn,
+            "INSERT INTO guild_settings (guild_id, reminder_channel_id, reminder_role_id,"
+            " lead_times, reminders_paused, moderator_role_id, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
+            " reminder_channel_id = excluded.reminder_channel_id,"
+            " reminder_role_id = excluded.reminder_role_id, lead_times = excluded.lead_times,"
+            " reminders_paused = excluded.reminders_paused,"
+            " moderator_role_id = excluded.moderator_role_id, updated_at = excluded.updated_at",
+            (
+                settings.guild_id,
+                settings.reminder_channel_id,
+                settings.reminder_role_id,
+                json.dumps(list(settings.lead_times)),
+                int(settings.reminders_paused),
+                settings.moderator_role_id,
+                now_iso(),
+            ),
+        )
+
+    # -- audit log ----------------------------------------------------------------------------
+
+    async def add_audit(
+        self,
+        guild_id: int,
+        actor_id: int,
+        action: str,
+        kind: str,
+        key: str,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """Record one change in a server's history."""
+        await _run(
+            conn or self._conn,
+            "INSERT INTO audit_log (guild_id, actor_id, action, kind, key, old_value, new_value,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id,
+                actor_id,
+                action,
+                kind,
+                key,
+                json.dumps(old, ensure_ascii=False) if old is not None else None,
+                json.dumps(new, ensure_ascii=False) if new is not None else None,
+                now_iso(),
+            ),
+        )
+
+    async def audit_history(
+        self,
+        guild_id: int,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        kind: str | None = None,
+        key: str | None = None,
+    ) -> list[AuditRecord]:
+        """A server's history, newest first."""
+        sql = "SELECT * FROM audit_log WHERE guild_id = ?"
+        params: list[Any] = [guild_id]
+        if kind is not None and key is not None:
+            sql += " AND kind = ? AND key = ?"
+            params += [kind, key]
+        sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        async with self._conn.execute(sql, params) as cur:
+            rows = await cur.fetchall()
+        return [
+            AuditRecord(
+                id=r["id"],
+                guild_id=r["guild_id"],
+                actor_id=r["actor_id"],
+                action=r["action"],
+                kind=r["kind"],
+                key=r["key"],
+                old=json.loads(r["old_value"]) if r["old_value"] else None,
+                new=json.loads(r["new_value"]) if r["new_value"] else None,
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def audit_count(self, guild_id: int) -> int:
+        """How many changes a server's history holds."""
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE guild_id = ?", (guild_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- statistics ---------------------------------------------------------------------------
+
+    async def stats(self) -> BaseStats:
+        """Shipped entry counts and the pack version."""
+        counts = {kind: await self.count_rows(kind, SHIPPED_GUILD) for kind in TABLES}
+        return BaseStats(
+            facts=counts["fact"],
+            quotes=counts["quote"],
+            synopsis=counts["synopsis"],
+            awards=counts["awards"],
+            pack_version=await self.get_meta("pack_version") or "unknown",
+        )
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (our migrations hold no `;` or `--` in literals)."""
+    lines = [re.sub(r"--.*$", "", line) for line in script.splitlines()]
+    return "\n".join(lines).split(";")

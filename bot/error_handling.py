@@ -1,0 +1,59 @@
+"""The one error path of the command tree (`LookBackTree.on_error` calls it).
+
+Errors are handled in this order:
+
+1. `CommandOnCooldown` — "try again in N s" (ephemeral).
+2. `UserFacingError` raised by a service or a check (also when wrapped in
+   `CommandInvokeError`) — its short message (ephemeral).
+3. Other `CheckFailure`s (guild-only, missing permissions) — a short reason (ephemeral).
+4. `TransformerError` (an option Discord let through that we cannot read) — a short hint.
+5. Anything else — logged with its traceback; the user gets a generic apology (ephemeral).
+   No traceback or raw exception text ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.interactions import respond
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+
+
+def user_message(error: app_commands.AppCommandError) -> str | None:
+    """The short message for an expected error, or None for a bug."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, app_commands.CommandOnCooldown):
+        return f"You're asking quickly — try again in {math.ceil(original.retry_after)} s."
+    if isinstance(original, UserFacingError):
+        return original.message
+    if isinstance(original, app_commands.NoPrivateMessage):
+        return "That command works only inside a server."
+    if isinstance(original, app_commands.MissingPermissions | app_commands.CheckFailure):
+        return "You don't have permission to use that command here."
+    if isinstance(original, app_commands.TransformerError):
+        return "I couldn't read one of the options; please check it and try again."
+    return None
+
+
+async def handle_app_command_error(
+    interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+) -> None:
+    """Answer an error as described in the module docstring."""
+    message = user_message(error)
+    if message is None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("Unhandled error in /%s", command, exc_info=error)
+        message = APOLOGY
+    try:
+        await respond(interaction, content=message, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("Could not tell the user about an error: %s", exc)

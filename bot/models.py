@@ -1,0 +1,154 @@
+"""Plain data the services return and the renderers draw: no Discord, no SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Kind = Literal["fact", "quote", "synopsis", "awards"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answerable entry of any kind, as a server sees it.
+
+    `guild_id` is 0 for shipped content and a server's id for that server's own version.
+    Kind-specific fields are empty for other kinds.
+    """
+
+    kind: Kind
+    key: str
+    title: str
+    text: str
+    source_name: str
+    source_url: str
+    guild_id: int = 0
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    spoiler: bool = False
+    # quotes
+    speaker: str = ""
+    occasion: str = ""
+    said_on: str | None = None
+    # synopsis
+    section: str = ""
+    # awards
+    ceremony: str = ""
+    starts_at: dt.datetime | None = None
+    outcome: str = ""
+    updated_at: str = ""
+
+    @property
+    def uid(self) -> str:
+        """`kind:key`, unique among the entries one server sees."""
+        return f"{self.kind}:{self.key}"
+
+    @property
+    def is_shipped(self) -> bool:
+        """True for content that came with the bot (not a server's own)."""
+        return self.guild_id == 0
+
+    def with_changes(self, **changes: Any) -> Entry:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A scored candidate from the matcher."""
+
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of a question: the best entry, or none plus suggestions."""
+
+    query: str
+    match: Match | None
+    suggestions: tuple[Match, ...] = ()
+    kind_filter: Kind | None = None
+
+    @property
+    def found(self) -> bool:
+        """True when the matcher was confident."""
+        return self.match is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape of `lookback-bot ask --json`."""
+        return {
+            "query": self.query,
+            "answer": _match_json(self.match) if self.match else None,
+            "suggestions": [_match_json(s) for s in self.suggestions],
+        }
+
+
+def _match_json(match: Match) -> dict[str, Any]:
+    e = match.entry
+    return {
+        "kind": e.kind,
+        "id": e.key,
+        "title": e.title,
+        "text": e.text,
+        "score": round(match.score, 3),
+        "source": {"name": e.source_name, "url": e.source_url},
+    }
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One change a moderator made, with the values before and after."""
+
+    id: int
+    guild_id: int
+    actor_id: int
+    action: str
+    kind: str
+    key: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """A server's settings; defaults when it never changed any."""
+
+    guild_id: int
+    reminder_channel_id: int | None = None
+    reminder_role_id: int | None = None
+    lead_times: tuple[int, ...] = (7 * 86400, 86400, 3600, 0)
+    reminders_paused: bool = False
+    moderator_role_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BaseStats:
+    """Counts for /about."""
+
+    facts: int
+    quotes: int
+    synopsis: int
+    awards: int
+    pack_version: str
+
+    @property
+    def total(self) -> int:
+        """All shipped entries."""
+        return self.facts + self.quotes + self.synopsis + self.awards
+
+
+@dataclass
+class PackProblems:
+    """Every problem found while validating a content pack."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, where: str, message: str) -> None:
+        """Record one problem at `file › entry › field`."""
+        self.problems.append(f"{where}: {message}")
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)

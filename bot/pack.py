@@ -1,0 +1,447 @@
+"""The content pack: a human-editable JSON format for entries (see docs/pack-format.md).
+
+`load_pack` validates everything before anything is used and reports every problem with its
+file, entry and field; nothing is written to the database when any problem is found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from bot.database import format_utc, parse_utc
+from bot.models import Entry, Kind, PackProblems
+
+log = logging.getLogger(__name__)
+
+FORMAT: Final = "lookback-pack"
+FORMAT_VERSION: Final = 1
+SECTIONS: Final[dict[str, Kind]] = {
+    "facts": "fact",
+    "quotes": "quote",
+    "synopsis": "synopsis",
+    "awards": "awards",
+}
+MAX_PACK_BYTES: Final = 64 * 1024 * 1024
+MAX_ENTRIES: Final = 250_000
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+class PackError(ValueError):
+    """A content pack failed validation; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the content pack:\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A validated content pack."""
+
+    pack_version: str
+    title: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def digest(self) -> str:
+        """A hash of the content, so an unchanged pack is not re-imported."""
+        payload = json.dumps(to_document(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def count(self, kind: Kind) -> int:
+        """How many entries of one kind."""
+        return sum(1 for e in self.entries if e.kind == kind)
+
+
+def shipped_pack_path() -> Path:
+    """Where the shipped pack is: inside the installed package, or `data/pack` in a checkout."""
+    installed = resources.files("bot") / "_data" / "pack" / "manifest.json"
+    if installed.is_file():
+        return Path(str(installed)).parent
+    checkout = Path(__file__).resolve().parent.parent / "data" / "pack"
+    return checkout
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Reads one entry's fields, recording problems instead of raising."""
+
+    def __init__(self, problems: PackProblems, where: str, raw: dict[str, Any]) -> None:
+        self.problems = problems
+        self.where = where
+        self.raw = raw
+
+    def _fail(self, name: str, message: str) -> None:
+        self.problems.add(f"{self.where} › {name}", message)
+
+    def text(self, name: str, *, max_len: int, required: bool = True, min_len: int = 1) -> str:
+        value = self.raw.get(name)
+        if value is None:
+            if required:
+                self._fail(name, "is missing")
+            return ""
+        if not isinstance(value, str):
+            self._fail(name, f"must be text, not {type(value).__name__}")
+            return ""
+        if required and len(value.strip()) < min_len:
+            self._fail(name, "is empty")
+        if len(value) > max_len:
+            self._fail(name, f"is {len(value)} characters; at most {max_len}")
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            self._fail(name, "contains control characters")
+        return value
+
+    def url(self, name: str) -> str:
+        value = self.text(name, max_len=500)
+        if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+            self._fail(name, "must be an http:// or https:// URL")
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = self.raw.get(name, False)
+        if not isinstance(value, bool):
+            self._fail(name, "must be true or false")
+            return False
+        return value
+
+    def strings(
+        self,
+        name: str,
+        *,
+        max_len: int,
+        pattern: re.Pattern[str] | None = None,
+        max_items: int = 50,
+    ) -> tuple[str, ...]:
+        value = self.raw.get(name, [])
+        if not isinstance(value, list):
+            self._fail(name, "must be a list of text")
+            return ()
+        if len(value) > max_items:
+            self._fail(name, f"has {len(value)} items; at most {max_items}")
+        out: list[str] = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self._fail(f"{name}[{index}]", "must be non-empty text")
+            elif len(item) > max_len:
+                self._fail(f"{name}[{index}]", f"is {len(item)} characters; at most {max_len}")
+            elif pattern is not None and not pattern.match(item):
+                self._fail(f"{name}[{index}]", f"{item!r} must match {pattern.pattern}")
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def timestamp(self, name: str) -> dt.datetime | None:
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self._fail(name, "must be an ISO 8601 date-time text or null")
+            return None
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self._fail(name, f"{value!r} is not an ISO 8601 date-time")
+            return None
+        if parsed.tzinfo is None:
+            self._fail(name, f"{value!r} needs a time zone (Z or +hh:mm)")
+            return None
+        return parsed.astimezone(dt.UTC)
+
+    def unknown_fields(self, allowed: set[str]) -> None:
+        for name in self.raw:
+            if name not in allowed:
+                self._fail(name, "is not a known field")
+
+
+_COMMON_FIELDS = {"id", "aliases", "tags", "source_name", "source_url"}
+_FIELDS: dict[Kind, set[str]] = {
+    "fact": _COMMON_FIELDS | {"title", "answer", "spoiler"},
+    "quote": _COMMON_FIELDS | {"text", "speaker", "occasion", "said_on", "title"},
+    "synopsis": _COMMON_FIELDS | {"section", "title", "text", "spoiler"},
+    "awards": _COMMON_FIELDS | {"name", "ceremony", "starts_at", "outcome"},
+}
+
+
+def _quote_title(text: str) -> str:
+    words = text.split()
+    title = ""
+    for word in words:
+        if len(title) + len(word) + 1 > 60:
+            return title.rstrip(",;:") + "…"
+        title = f"{title} {word}".strip()
+    return title
+
+
+def parse_entry(
+    kind: Kind, raw: Any, where: str, problems: PackProblems, guild_id: int = 0
+) -> Entry | None:
+    """Validate one raw entry; record problems and return None when it is unusable."""
+    if not isinstance(raw, dict):
+        problems.add(where, "must be an object")
+        return None
+    before = len(problems.problems)
+    c = _Checker(problems, where, raw)
+    key = c.text("id", max_len=64)
+    if key and not _ID.match(key):
+        problems.add(f"{where} › id", f"{key!r} must be lower-case letters, digits and '-'")
+    common: dict[str, Any] = {
+        "kind": kind,
+        "key": key,
+        "guild_id": guild_id,
+        "source_name": c.text("source_name", max_len=200),
+        "source_url": c.url("source_url"),
+        "aliases": c.strings("aliases", max_len=100, max_items=60),
+        "tags": c.strings("tags", max_len=32, pattern=_TAG, max_items=20),
+    }
+    c.unknown_fields(_FIELDS[kind])
+    entry: Entry
+    if kind == "fact":
+        entry = Entry(
+            title=c.text("title", max_len=100),
+            text=c.text("answer", max_len=1500),
+            spoiler=c.flag("spoiler"),
+            **common,
+        )
+    elif kind == "quote":
+        text = c.text("text", max_len=1500)
+        said_on = raw.get("said_on")
+        if said_on is not None and (not isinstance(said_on, str) or not _DATE.match(said_on)):
+            problems.add(f"{where} › said_on", "must be YYYY, YYYY-MM, YYYY-MM-DD or null")
+            said_on = None
+        title = c.text("title", max_len=100, required=False) or _quote_title(text)
+        entry = Entry(
+            title=title,
+            text=text,
+            speaker=c.text("speaker", max_len=100),
+            occasion=c.text("occasion", max_len=200, required=False),
+            said_on=said_on,
+            **common,
+        )
+    elif kind == "synopsis":
+        section = raw.get("section")
+        if section not in ("premise", "full", "themes"):
+            problems.add(f"{where} › section", "must be premise, full or themes")
+        entry = Entry(
+            title=c.text("title", max_len=100),
+            text=c.text("text", max_len=6000),
+            section=str(section),
+            spoiler=c.flag("spoiler"),
+            **common,
+        )
+    else:
+        entry = Entry(
+            title=c.text("name", max_len=100),
+            text="",
+            ceremony=c.text("ceremony", max_len=100, required=False),
+            starts_at=c.timestamp("starts_at"),
+            outcome=c.text("outcome", max_len=1500, required=False),
+            **common,
+        )
+    return entry if len(problems.problems) == before else None
+
+
+def parse_document(
+    doc: Any, file_name: str, problems: PackProblems, guild_id: int = 0
+) -> list[Entry]:
+    """Validate the sections of one JSON document."""
+    if not isinstance(doc, dict):
+        problems.add(file_name, "must hold a JSON object")
+        return []
+    entries: list[Entry] = []
+    for section, kind in SECTIONS.items():
+        raw_list = doc.get(section)
+        if raw_list is None:
+            continue
+        if not isinstance(raw_list, list):
+            problems.add(f"{file_name} › {section}", "must be a list")
+            continue
+        for index, raw in enumerate(raw_list):
+            label = raw.get("id") if isinstance(raw, dict) else ""
+            label = label if isinstance(label, str) else ""
+            where = f"{file_name} › {section}[{index}]" + (f" ({label})" if label else "")
+            entry = parse_entry(kind, raw, where, problems, guild_id)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _check_manifest(doc: dict[str, Any], file_name: str, problems: PackProblems) -> None:
+    if doc.get("format") != FORMAT:
+        problems.add(f"{file_name} › format", f"must be {FORMAT!r}")
+    if doc.get("format_version") != FORMAT_VERSION:
+        problems.add(
+            f"{file_name} › format_version",
+            f"must be {FORMAT_VERSION} (got {doc.get('format_version')!r})",
+        )
+    if not isinstance(doc.get("pack_version"), str) or not doc.get("pack_version"):
+        problems.add(f"{file_name} › pack_version", "must be non-empty text")
+
+
+def _read_json(path: Path, problems: PackProblems) -> Any:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.add(path.name, f"cannot be read ({exc.strerror})")
+        return None
+    if size > MAX_PACK_BYTES:
+        problems.add(path.name, f"is {size} bytes; at most {MAX_PACK_BYTES}")
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        problems.add(path.name, "is not UTF-8 text")
+    except json.JSONDecodeError as exc:
+        problems.add(
+            path.name, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        )
+    return None
+
+
+def parse_pack_document(doc: Any, file_name: str = "pack", guild_id: int = 0) -> Pack:
+    """Validate a single-document pack (the export format); raise PackError on any problem."""
+    problems = PackProblems()
+    entries: list[Entry] = []
+    if not isinstance(doc, dict):
+        raise PackError([f"{file_name}: must hold a JSON object"])
+    _check_manifest(doc, file_name, problems)
+    entries = parse_document(doc, file_name, problems, guild_id)
+    return _finish(doc, entries, problems)
+
+
+def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
+    """Load and validate a pack from a directory (with manifest.json) or a single file."""
+    path = Path(path)
+    problems = PackProblems()
+    if path.is_dir():
+        manifest_path = path / "manifest.json"
+        manifest = _read_json(manifest_path, problems)
+        if problems:
+            raise PackError(problems.problems)
+        if not isinstance(manifest, dict):
+            raise PackError([f"{manifest_path.name}: must hold a JSON object"])
+        _check_manifest(manifest, manifest_path.name, problems)
+        files = manifest.get("files")
+        entries: list[Entry] = []
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            problems.add("manifest.json › files", "must be a list of file names")
+            files = []
+        for name in files:
+            file_path = (path / name).resolve()
+            if path.resolve() not in file_path.parents:
+                problems.add(f"manifest.json › files › {name}", "must stay inside the pack")
+                continue
+            doc = _read_json(file_path, problems)
+            if doc is not None:
+                entries += parse_document(doc, name, problems, guild_id)
+        return _finish(manifest, entries, problems)
+    doc = _read_json(path, problems)
+    if problems:
+        raise PackError(problems.problems)
+    if not isinstance(doc, dict):
+        raise PackError([f"{path.name}: must hold a JSON object"])
+    _check_manifest(doc, path.name, problems)
+    entries = parse_document(doc, path.name, problems, guild_id)
+    return _finish(doc, entries, problems)
+
+
+def _finish(manifest: dict[str, Any], entries: list[Entry], problems: PackProblems) -> Pack:
+    seen: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        seen[(entry.kind, entry.key)] = seen.get((entry.kind, entry.key), 0) + 1
+    for (kind, key), count in seen.items():
+        if count > 1:
+            problems.add(f"{kind} {key!r}", f"id is used {count} times")
+    if len(entries) > MAX_ENTRIES:
+        problems.add("pack", f"has {len(entries)} entries; at most {MAX_ENTRIES}")
+    if problems:
+        raise PackError(problems.problems)
+    return Pack(
+        pack_version=str(manifest.get("pack_version", "")),
+        title=str(manifest.get("title", "")),
+        entries=tuple(entries),
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def entry_to_raw(entry: Entry) -> dict[str, Any]:
+    """One entry in the pack's JSON shape."""
+    raw: dict[str, Any] = {"id": entry.key}
+    if entry.kind == "fact":
+        raw |= {"title": entry.title, "answer": entry.text, "spoiler": entry.spoiler}
+    elif entry.kind == "quote":
+        raw |= {
+            "title": entry.title,
+            "text": entry.text,
+            "speaker": entry.speaker,
+            "occasion": entry.occasion,
+            "said_on": entry.said_on,
+        }
+    elif entry.kind == "synopsis":
+        raw |= {
+            "section": entry.section,
+            "title": entry.title,
+            "text": entry.text,
+            "spoiler": entry.spoiler,
+        }
+    else:
+        raw |= {
+            "name": entry.title,
+            "ceremony": entry.ceremony,
+            "starts_at": format_utc(entry.starts_at),
+            "outcome": entry.outcome,
+        }
+    raw |= {
+        "aliases": list(entry.aliases),
+        "tags": list(entry.tags),
+        "source_name": entry.source_name,
+        "source_url": entry.source_url,
+    }
+    return raw
+
+
+def to_document(
+    pack: Pack | None = None,
+    *,
+    entries: Sequence[Entry] = (),
+    pack_version: str = "",
+    title: str = "",
+) -> dict[str, Any]:
+    """A single-document pack (the export format)."""
+    if pack is not None:
+        entries, pack_version, title = pack.entries, pack.pack_version, pack.title
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "pack_version": pack_version or "export",
+        "title": title,
+    }
+    for section, kind in SECTIONS.items():
+        doc[section] = [entry_to_raw(e) for e in entries if e.kind == kind]
+    return doc
+
+
+def dump_document(doc: dict[str, Any]) -> str:
+    """The JSON text of a document, stable and readable."""
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def round_trip_safe(entry: Entry) -> Entry:
+    """The entry as it comes back from the pack format (timestamps to whole seconds, UTC)."""
+    return entry.with_changes(starts_at=parse_utc(format_utc(entry.starts_at)))

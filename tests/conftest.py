@@ -1,0 +1,50 @@
+"""Fixtures shared by every layer of the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.services import FactBase
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("LOOKBACK_SHARED", ROOT.parent / "shared"))
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared, or skip the test with the reason."""
+    path = SHARED.joinpath(*parts)
+    if not path.is_file():
+        pytest.skip(f"{path} is not present (set LOOKBACK_SHARED to the shared folder)")
+    return path
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[FactBase]:
+    """The fact base on a fresh temporary SQLite file, loaded with the shipped pack."""
+    fb = await FactBase.open(tmp_path / "lookback.db")
+    try:
+        yield fb
+    finally:
+        await fb.close()
+
+
+def write_pack(path: Path, **sections: list[dict[str, object]]) -> Path:
+    """Write a single-file pack with the given sections."""
+    doc: dict[str, object] = {"format": "lookback-pack", "format_version": 1,
+                              "pack_version": "test", "title": "test"}
+    doc.update(sections)
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def fact(key: str, title: str, answer: str, **extra: object) -> dict[str, object]:
+    """A raw fact entry for test packs."""
+    raw: dict[str, object] = {"id": key, "title": title, "answer": answer,
+                              "source_name": "Test source", "source_url": "https://example.org/x"}
+    raw.update(extra)
+    return raw
