@@ -65,6 +65,8 @@ def event_when(entry: Entry) -> str:
     """An awards event's date as time markers, or 'to be announced'."""
     if entry.starts_at is None:
         return "To be announced"
+    if entry.date_only:
+        return f"{timestamp(entry.starts_at, 'D')} ({timestamp(entry.starts_at, 'R')}; time of day not announced)"
     return f"{timestamp(entry.starts_at, 'F')} ({timestamp(entry.starts_at, 'R')})"
 
 
@@ -208,9 +210,7 @@ def next_event_card(event: Entry | None, undated: Sequence[Entry]) -> Card:
     base = entry_card(event)
     return Card(
         title=f"Next: {base.title}"[: c.EMBED_TITLE_MAX],
-        description=f"{timestamp(event.starts_at, 'F')} — {timestamp(event.starts_at, 'R')}"
-        if event.starts_at
-        else "To be announced",
+        description=event_when(event),
         fields=((("What", base.description),) if event.outcome else ()) + fields,
         source_name=base.source_name,
         source_url=base.source_url,

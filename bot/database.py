@@ -40,7 +40,7 @@ TABLES: dict[Kind, _Table] = {
     "fact": _Table("facts", "title", "answer", ("spoiler",)),
     "quote": _Table("quotes", "title", "text", ("speaker", "occasion", "said_on")),
     "synopsis": _Table("synopsis_sections", "title", "text", ("section", "spoiler")),
-    "awards": _Table("awards_events", "name", "outcome", ("ceremony", "starts_at")),
+    "awards": _Table("awards_events", "name", "outcome", ("ceremony", "starts_at", "date_only")),
 }
 _COMMON = (
     "guild_id",
@@ -97,6 +97,7 @@ def _row_to_entry(kind: Kind, row: aiosqlite.Row) -> Entry:
         section=row["section"] if "section" in keys else "",
         ceremony=row["ceremony"] if "ceremony" in keys else "",
         starts_at=parse_utc(row["starts_at"]) if "starts_at" in keys else None,
+        date_only=bool(row["date_only"]) if "date_only" in keys else False,
         outcome=row["outcome"] if kind == "awards" else "",
         updated_at=row["updated_at"],
     )
@@ -125,6 +126,7 @@ def _entry_to_row(entry: Entry, origin: str, actor: int | None) -> dict[str, Any
         "section": entry.section,
         "ceremony": entry.ceremony,
         "starts_at": format_utc(entry.starts_at),
+        "date_only": int(entry.date_only),
     }
     for column in table.extra:
         row[column] = values[column]
@@ -165,6 +167,7 @@ def entry_from_snapshot(kind: Kind, guild_id: int, snapshot: dict[str, Any]) -> 
         section=snapshot.get("section", ""),
         ceremony=snapshot.get("ceremony", ""),
         starts_at=parse_utc(snapshot.get("starts_at")),
+        date_only=bool(snapshot.get("date_only", False)),
     )
 
 

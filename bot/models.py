@@ -36,6 +36,7 @@ class Entry:
     # awards
     ceremony: str = ""
     starts_at: dt.datetime | None = None
+    date_only: bool = False  # the day is known, the time of day is not
     outcome: str = ""
     updated_at: str = ""
 
@@ -43,6 +44,18 @@ class Entry:
     def uid(self) -> str:
         """`kind:key`, unique among the entries one server sees."""
         return f"{self.kind}:{self.key}"
+
+    @property
+    def answer_text(self) -> str:
+        """The answer in words: the text, or for an awards event its date and outcome."""
+        if self.kind != "awards":
+            return self.text
+        if self.starts_at is None:
+            when = "Date to be announced."
+        else:
+            day = f"{self.starts_at:%B} {self.starts_at.day}, {self.starts_at.year}"
+            when = f"{day}." if self.date_only else f"{day}, {self.starts_at:%H:%M} UTC."
+        return f"{when} {self.outcome}".strip()
 
     @property
     def is_shipped(self) -> bool:
@@ -91,7 +104,7 @@ def _match_json(match: Match) -> dict[str, Any]:
         "kind": e.kind,
         "id": e.key,
         "title": e.title,
-        "text": e.text,
+        "text": e.answer_text,
         "score": round(match.score, 3),
         "source": {"name": e.source_name, "url": e.source_url},
     }

@@ -173,7 +173,7 @@ _FIELDS: dict[Kind, set[str]] = {
     "fact": _COMMON_FIELDS | {"title", "answer", "spoiler"},
     "quote": _COMMON_FIELDS | {"text", "speaker", "occasion", "said_on", "title"},
     "synopsis": _COMMON_FIELDS | {"section", "title", "text", "spoiler"},
-    "awards": _COMMON_FIELDS | {"name", "ceremony", "starts_at", "outcome"},
+    "awards": _COMMON_FIELDS | {"name", "ceremony", "starts_at", "date_only", "outcome"},
 }
 
 
@@ -249,6 +249,7 @@ def parse_entry(
             text="",
             ceremony=c.text("ceremony", max_len=100, required=False),
             starts_at=c.timestamp("starts_at"),
+            date_only=c.flag("date_only"),
             outcome=c.text("outcome", max_len=1500, required=False),
             **common,
         )
@@ -405,6 +406,7 @@ def entry_to_raw(entry: Entry) -> dict[str, Any]:
             "name": entry.title,
             "ceremony": entry.ceremony,
             "starts_at": format_utc(entry.starts_at),
+            "date_only": entry.date_only,
             "outcome": entry.outcome,
         }
     raw |= {

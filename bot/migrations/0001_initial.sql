@@ -63,6 +63,7 @@ CREATE TABLE awards_events (
     name        TEXT    NOT NULL,
     ceremony    TEXT    NOT NULL DEFAULT '',
     starts_at   TEXT,               -- ISO 8601 in UTC; NULL = to be announced
+    date_only   INTEGER NOT NULL DEFAULT 0 CHECK (date_only IN (0, 1)), -- time of day unknown
     outcome     TEXT    NOT NULL DEFAULT '',
     aliases     TEXT    NOT NULL DEFAULT '[]',
     tags        TEXT    NOT NULL DEFAULT '[]',

@@ -76,7 +76,7 @@ async def test_questions_find_the_right_entry(service: FactBase, question: str,
     answer = await service.ask(question)
     assert answer.match is not None, f"no answer for {question!r}: {answer.suggestions}"
     entry = answer.match.entry
-    assert re.search(pattern, f"{entry.title} {entry.text} {entry.outcome}", re.I), (
+    assert re.search(pattern, f"{entry.title} {entry.answer_text}", re.I), (
         f"{question!r} → {entry.key}"
     )
 
@@ -133,7 +133,7 @@ async def test_dev_set_accuracy(service: FactBase) -> None:
             right += 1
             continue
         entry = answer.match.entry if answer.match else None
-        text = f"{entry.title} {entry.text} {entry.outcome}" if entry else ""
+        text = f"{entry.title} {entry.answer_text}" if entry else ""
         ok = bool(entry) and re.search(case["expect"], text, re.I) is not None
         ok = ok and (case["kind"] is None or entry.kind == case["kind"])  # type: ignore[union-attr]
         right += ok
