@@ -66,7 +66,8 @@ def event_when(entry: Entry) -> str:
     if entry.starts_at is None:
         return "To be announced"
     if entry.date_only:
-        return f"{timestamp(entry.starts_at, 'D')} ({timestamp(entry.starts_at, 'R')}; time of day not announced)"
+        relative = timestamp(entry.starts_at, "R")
+        return f"{timestamp(entry.starts_at, 'D')} ({relative}; time of day not announced)"
     return f"{timestamp(entry.starts_at, 'F')} ({timestamp(entry.starts_at, 'R')})"
 
 

@@ -35,8 +35,12 @@ async def service(tmp_path: Path) -> AsyncIterator[FactBase]:
 
 def write_pack(path: Path, **sections: list[dict[str, object]]) -> Path:
     """Write a single-file pack with the given sections."""
-    doc: dict[str, object] = {"format": "lookback-pack", "format_version": 1,
-                              "pack_version": "test", "title": "test"}
+    doc: dict[str, object] = {
+        "format": "lookback-pack",
+        "format_version": 1,
+        "pack_version": "test",
+        "title": "test",
+    }
     doc.update(sections)
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
@@ -44,7 +48,12 @@ def write_pack(path: Path, **sections: list[dict[str, object]]) -> Path:
 
 def fact(key: str, title: str, answer: str, **extra: object) -> dict[str, object]:
     """A raw fact entry for test packs."""
-    raw: dict[str, object] = {"id": key, "title": title, "answer": answer,
-                              "source_name": "Test source", "source_url": "https://example.org/x"}
+    raw: dict[str, object] = {
+        "id": key,
+        "title": title,
+        "answer": answer,
+        "source_name": "Test source",
+        "source_url": "https://example.org/x",
+    }
     raw.update(extra)
     return raw

@@ -14,7 +14,8 @@ def test_settings_come_from_env_over_dotenv(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text(
         "# comment\nDISCORD_TOKEN='from-file-token'\nOWNER_IDS=1, 2\nLOG_LEVEL=debug\n"
-        "DATABASE_PATH=/tmp/x.db  # inline comment\n", "utf-8",
+        "DATABASE_PATH=/tmp/x.db  # inline comment\n",
+        "utf-8",
     )
     settings = Settings.from_env({"OWNER_IDS": "3"}, dotenv)
     assert settings.token == "from-file-token"
@@ -25,8 +26,14 @@ def test_settings_come_from_env_over_dotenv(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "env", [{"OWNER_IDS": "abc"}, {"DEV_GUILD_ID": "x1"}, {"LOG_LEVEL": "LOUD"},
-            {"SHARD_IDS": "0"}, {"REMINDER_GRACE_SECONDS": "-5"}],
+    "env",
+    [
+        {"OWNER_IDS": "abc"},
+        {"DEV_GUILD_ID": "x1"},
+        {"LOG_LEVEL": "LOUD"},
+        {"SHARD_IDS": "0"},
+        {"REMINDER_GRACE_SECONDS": "-5"},
+    ],
 )
 def test_bad_settings_are_explained(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError):

@@ -21,18 +21,15 @@ from bot.services import FactBase
     [
         ("/quote search:hit or miss", "quote", {"search": "hit or miss"}),
         ("/quote hit or miss", "quote", {"search": "hit or miss"}),
-        ("/quote search:luck speaker:Oshiyama", "quote",
-         {"search": "luck", "speaker": "Oshiyama"}),
+        ("/quote search:luck speaker:Oshiyama", "quote", {"search": "luck", "speaker": "Oshiyama"}),
         ("/fact runtime", "fact", {"query": "runtime"}),
         ("/awards next", "awards next", {}),
-        ("/AWARDS query when are the oscars", "awards query",
-         {"question": "when are the oscars"}),
+        ("/AWARDS query when are the oscars", "awards query", {"question": "when are the oscars"}),
         ("/synopsis spoilers:true", "synopsis", {"spoilers": "true"}),
         ("who directed it", "ask", {"question": "who directed it"}),
     ],
 )
-def test_lines_parse_like_discord_options(line: str, command: str,
-                                          options: dict[str, str]) -> None:
+def test_lines_parse_like_discord_options(line: str, command: str, options: dict[str, str]) -> None:
     parsed, values = parse_line(line)
     assert parsed.name == command
     assert values == options
@@ -66,8 +63,7 @@ async def test_console_answers_the_same_commands(service: FactBase) -> None:
 
 async def test_console_reads_piped_input(service: FactBase) -> None:
     out = io.StringIO()
-    await run_console(service, io.StringIO("/fact runtime\n\nwho directed it\nquit\n/help\n"),
-                      out)
+    await run_console(service, io.StringIO("/fact runtime\n\nwho directed it\nquit\n/help\n"), out)
     text = out.getvalue()
     assert "58" in text and "Oshiyama" in text
     assert "commands" not in text.split("Oshiyama")[-1]  # stopped at quit
@@ -98,9 +94,16 @@ def test_cli_export_import_round_trip(tmp_path: Path) -> None:
     assert main(["--database", db, "export", str(exported)], stdout=io.StringIO()) == 0
     doc = json.loads(exported.read_text("utf-8"))
     assert doc["facts"] and doc["quotes"]
-    doc["facts"].append({"id": "imported-fact", "title": "Imported", "answer": "Yes.",
-                         "aliases": ["zebra crossing question"],
-                         "source_name": "T", "source_url": "https://e.org"})
+    doc["facts"].append(
+        {
+            "id": "imported-fact",
+            "title": "Imported",
+            "answer": "Yes.",
+            "aliases": ["zebra crossing question"],
+            "source_name": "T",
+            "source_url": "https://e.org",
+        }
+    )
     exported.write_text(json.dumps(doc), "utf-8")
     other = str(tmp_path / "b.db")
     out = io.StringIO()
@@ -114,11 +117,26 @@ def test_cli_export_import_round_trip(tmp_path: Path) -> None:
 def test_cli_import_refuses_a_bad_pack_and_changes_nothing(tmp_path: Path) -> None:
     db = str(tmp_path / "c.db")
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"format": "lookback-pack", "format_version": 1,
-                               "pack_version": "x",
-                               "facts": [{"id": "new-one", "title": "T", "answer": "A",
-                                          "source_name": "S", "source_url": "https://e.org"},
-                                         {"id": "BAD", "title": "", "answer": "A"}]}), "utf-8")
+    bad.write_text(
+        json.dumps(
+            {
+                "format": "lookback-pack",
+                "format_version": 1,
+                "pack_version": "x",
+                "facts": [
+                    {
+                        "id": "new-one",
+                        "title": "T",
+                        "answer": "A",
+                        "source_name": "S",
+                        "source_url": "https://e.org",
+                    },
+                    {"id": "BAD", "title": "", "answer": "A"},
+                ],
+            }
+        ),
+        "utf-8",
+    )
     out = io.StringIO()
     assert main(["--database", db, "import", str(bad)], stdout=out) == 2
     text = out.getvalue()
@@ -133,12 +151,24 @@ def test_piped_console_process_and_python_m(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env["DATABASE_PATH"] = str(tmp_path / "p.db")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"], input="/fact runtime\n/awards next\n",
-        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path, check=True,
+        [sys.executable, "-m", "bot", "console"],
+        input="/fact runtime\n/awards next\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+        check=True,
     )
     assert "58" in result.stdout
     result = subprocess.run(
-        [sys.executable, "-m", "bot"], input="/help\n", capture_output=True, text=True,
-        timeout=60, env=env, cwd=tmp_path, check=True,
+        [sys.executable, "-m", "bot"],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+        check=True,
     )
     assert "offline console" in result.stdout and "/awards next" in result.stdout

@@ -24,16 +24,23 @@ async def test_new_database_is_wal_with_foreign_keys_and_all_migrations(tmp_path
     conn = sqlite3.connect(tmp_path / "x.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"facts", "quotes", "synopsis_sections", "awards_events", "guild_settings",
-            "audit_log", "guild_hidden", "schema_migrations"} <= tables
+    assert {
+        "facts",
+        "quotes",
+        "synopsis_sections",
+        "awards_events",
+        "guild_settings",
+        "audit_log",
+        "guild_hidden",
+        "schema_migrations",
+    } <= tables
 
 
 async def test_migrations_upgrade_an_existing_database_and_keep_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     # A database as the first release left it: only migration 1 applied, one server fact.
     db = await Database.open(path)
-    await db.save_entry(Entry("fact", "ours", "Ours", "kept", "S", "https://e.org",
-                              guild_id=42))
+    await db.save_entry(Entry("fact", "ours", "Ours", "kept", "S", "https://e.org", guild_id=42))
     await db.close()
     conn = sqlite3.connect(path)
     conn.execute("DELETE FROM schema_migrations WHERE version > 1")
@@ -70,8 +77,9 @@ async def test_pack_upgrade_replaces_shipped_rows_but_not_servers_or_imports(
     fb = FactBase(db)
     try:
         await fb.load_shipped_pack(v1)
-        await db.save_entry(Entry("fact", "b", "B", "server copy", "S", "https://e.org",
-                                  guild_id=7))
+        await db.save_entry(
+            Entry("fact", "b", "B", "server copy", "S", "https://e.org", guild_id=7)
+        )
         await fb.load_shipped_pack(v2)
         assert (await db.get_row("fact", "a", 0)).text == "uno"  # type: ignore[union-attr]
         assert await db.get_row("fact", "b", 0) is None
@@ -96,8 +104,9 @@ async def test_server_versions_and_hidden_entries_stay_in_their_server(service: 
 
 async def test_text_is_stored_as_typed_never_as_sql(service: FactBase) -> None:
     nasty = "x'); DROP TABLE facts; -- @everyone <@&123>"
-    await service.db.save_entry(Entry("fact", "nasty", nasty, nasty, nasty, "https://e.org",
-                                      guild_id=5))
+    await service.db.save_entry(
+        Entry("fact", "nasty", nasty, nasty, nasty, "https://e.org", guild_id=5)
+    )
     row = await service.db.get_row("fact", "nasty", 5)
     assert row is not None and row.text == nasty
     assert (await service.db.stats()).facts > 0

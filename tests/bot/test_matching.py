@@ -71,8 +71,9 @@ NEGATIVES = [
 
 
 @pytest.mark.parametrize(("question", "pattern"), CASES)
-async def test_questions_find_the_right_entry(service: FactBase, question: str,
-                                              pattern: str) -> None:
+async def test_questions_find_the_right_entry(
+    service: FactBase, question: str, pattern: str
+) -> None:
     answer = await service.ask(question)
     assert answer.match is not None, f"no answer for {question!r}: {answer.suggestions}"
     entry = answer.match.entry
@@ -97,10 +98,25 @@ async def test_unsure_answers_offer_suggestions(service: FactBase) -> None:
 
 def test_scoping_hides_other_servers_entries() -> None:
     matcher = Matcher()
-    shipped = Entry("fact", "runtime", "Runtime", "58 minutes", "S", "https://e.org",
-                    aliases=("how long is it",))
-    own = Entry("fact", "mascot", "Server mascot", "A shark", "S", "https://e.org",
-                guild_id=1, aliases=("server mascot",))
+    shipped = Entry(
+        "fact",
+        "runtime",
+        "Runtime",
+        "58 minutes",
+        "S",
+        "https://e.org",
+        aliases=("how long is it",),
+    )
+    own = Entry(
+        "fact",
+        "mascot",
+        "Server mascot",
+        "A shark",
+        "S",
+        "https://e.org",
+        guild_id=1,
+        aliases=("server mascot",),
+    )
     edited = shipped.with_changes(guild_id=2, text="Fifty-eight minutes")
     matcher.rebuild([shipped, own, edited])
     assert matcher.search("server mascot", guild_id=1).best is not None

@@ -16,8 +16,11 @@ def test_shipped_pack_is_valid_and_sourced() -> None:
     pack = load_pack(shipped_pack_path())
     assert pack.count("fact") >= 40
     assert pack.count("quote") >= 10
-    assert {e.section for e in pack.entries if e.kind == "synopsis"} == {"premise", "full",
-                                                                          "themes"}
+    assert {e.section for e in pack.entries if e.kind == "synopsis"} == {
+        "premise",
+        "full",
+        "themes",
+    }
     for entry in pack.entries:
         assert entry.source_name.strip(), entry.key
         assert re.match(r"^https?://", entry.source_url), entry.key
@@ -64,8 +67,15 @@ def test_invalid_pack_reports_every_problem_with_file_entry_and_field(tmp_path: 
             {"id": "no-source", "title": "t", "answer": "a"},
             fact("extra", "t", "a", colour="red"),
         ],
-        awards=[{"id": "when", "name": "x", "starts_at": "2027-03-14 00:00",
-                 "source_name": "s", "source_url": "https://e.org"}],
+        awards=[
+            {
+                "id": "when",
+                "name": "x",
+                "starts_at": "2027-03-14 00:00",
+                "source_name": "s",
+                "source_url": "https://e.org",
+            }
+        ],
     )
     with pytest.raises(PackError) as info:
         load_pack(path)
@@ -81,8 +91,11 @@ def test_invalid_pack_reports_every_problem_with_file_entry_and_field(tmp_path: 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "not valid JSON"), ("[]", "must hold a JSON object"),
-     ('{"format": "other", "format_version": 9}', "format")],
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "must hold a JSON object"),
+        ('{"format": "other", "format_version": 9}', "format"),
+    ],
 )
 def test_unreadable_packs_are_refused(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "p.json"

@@ -20,8 +20,10 @@ def db_path(tmp_path: Path) -> Path:
 
 def make_bot(db_path: Path, **settings: object) -> LookBackBot:
     """A fresh, unstarted bot on `db_path` (call again to 'restart' on the same database)."""
-    return create_bot(Settings(database_path=db_path, **settings),  # type: ignore[arg-type]
-                      shard_count=1)
+    return create_bot(
+        Settings(database_path=db_path, **settings),  # type: ignore[arg-type]
+        shard_count=1,
+    )
 
 
 @pytest.fixture
