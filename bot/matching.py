@@ -42,10 +42,16 @@ log = logging.getLogger(__name__)
 # -- tuning (documented in the README's matching section) --------------------------------------
 KEY_WEIGHT: Final = 1.0  # a question word found in the title, aliases or tags
 BODY_WEIGHT: Final = 0.5  # a question word found only in the answer text
-COVERAGE_SHARE: Final = 0.6  # final = 0.6 * coverage + 0.4 * alias similarity
-CONFIDENT_SCORE: Final = 0.56
+COVERAGE_SHARE: Final = 0.6  # final = 0.6 coverage + 0.3 alias similarity + 0.1 focus
+SIMILARITY_SHARE: Final = 0.3
+FOCUS_SHARE: Final = 0.1
+CONFIDENT_SCORE: Final = 0.52
 CONFIDENT_COVERAGE: Final = 0.5
-SUGGEST_SCORE: Final = 0.3
+# Facts answer questions; a quote is what someone said. Unless the question asks for a quote,
+# a fact that explains it as well as a quote does is the better answer.
+QUOTE_PENALTY: Final = 0.04
+SUGGEST_SCORE: Final = 0.42
+SUGGEST_COVERAGE: Final = 0.3
 TYPO_MIN_RATIO: Final = 80.0
 TYPO_MIN_LEN: Final = 4
 UNKNOWN_WEIGHT: Final = 0.6  # an unknown question word weighs this share of the rarest word
@@ -55,7 +61,7 @@ COMMON_POSTINGS: Final = 20_000  # skip a word this common when rarer words can 
 _STOP_WORDS: Final = frozenset(
     """
     a an the is are was were be been being am of in on at to for from by with and or but nor it
-    its this that these those what whats which me my mine i im you your we our us they their
+    its this that these those what whats which me my mine i im you your we our they their
     them he she his her him tell please does did do doing done can could would should will
     shall may might must know any some there here about as into than then so such get got give
     gave let lets just also really ever very much more most s t d ll ve re m o look back
@@ -120,7 +126,7 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("character", "characters", "protagonist", "protagonists", "heroine", "heroines"),
     ("ai", "artificial", "generative", "genai"),
     ("manga", "comic", "comics", "oneshot", "yomikiri"),
-    ("america", "american", "usa", "states", "us-release"),
+    ("america", "american", "usa", "us", "states", "north-american"),
     ("japan", "japanese", "nihon", "nippon"),
     ("gross", "grossed", "earn", "earned", "earnings", "revenue", "money", "takings"),
     ("date", "when", "day", "dates", "schedule", "scheduled"),
@@ -166,6 +172,7 @@ def _build_synonyms() -> dict[str, str]:
 
 
 _SYNONYM_OF: Final = _build_synonyms()
+_QUOTE_TOKEN: Final = _SYNONYM_OF[_stem("quote")]
 _STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
 
 
@@ -268,15 +275,17 @@ class _QueryToken:
     alternatives: tuple[tuple[str, float], ...]  # (vocabulary token, similarity 0–1)
 
 
-def _entry_keys(entry: Entry) -> list[str]:
-    keys = [entry.title, *entry.aliases, *(t.replace("-", " ") for t in entry.tags)]
+def _entry_keys(entry: Entry) -> tuple[list[str], list[str]]:
+    """(names an entry is asked by: title and aliases; labels that only add words to match)."""
+    names = [entry.title, *entry.aliases]
+    labels = [t.replace("-", " ") for t in entry.tags]
     if entry.kind == "quote":
-        keys += [entry.speaker, entry.occasion]
+        labels += [entry.speaker, entry.occasion]
     elif entry.kind == "awards":
-        keys.append(entry.ceremony)
+        labels.append(entry.ceremony)
     elif entry.kind == "synopsis":
-        keys.append(entry.section)
-    return [k for k in keys if k]
+        labels.append(entry.section)
+    return [n for n in names if n], [label for label in labels if label]
 
 
 def _entry_body(entry: Entry) -> str:
@@ -318,14 +327,14 @@ class Matcher:
         if ref in self._by_ref:
             self._docs[self._by_ref[ref]].alive = False
             self._alive -= 1
-        keys = _entry_keys(entry)
+        names, labels = _entry_keys(entry)
         key_tokens: set[str] = set()
         forms: list[str] = []
-        for text in keys:
+        for text in names + labels:
             pairs = analyse_pairs(text)
             tokens = [token for _, token in pairs]
             key_tokens.update(tokens)
-            if tokens:
+            if tokens and text in names:
                 forms.append(" ".join(tokens))
             self._remember_surface(pairs)
         body_pairs = analyse_pairs(_entry_body(entry))
@@ -504,9 +513,28 @@ class Matcher:
             found = process.extractOne(query_form, doc.forms, scorer=fuzz.token_sort_ratio)
             if found:
                 best = found[1]
-        for form in doc.long_forms:
-            best = max(best, 0.9 * fuzz.token_set_ratio(query_form, form))
+        # A long text (a quote) contains any single word, so it only tells something about
+        # questions of several words ("hit or miss" → the quote that says it).
+        if query_form.count(" ") >= 1:
+            for form in doc.long_forms:
+                best = max(best, 0.9 * fuzz.token_set_ratio(query_form, form))
         return best / 100.0
+
+    @staticmethod
+    def _focus(doc: _Doc, qtokens: Sequence[_QueryToken]) -> float:
+        """How much an entry is *about* the question's words: the share of its names (title and
+        aliases) that contain them. An entry named by a word in most of its aliases is about
+        it; one that mentions it once in passing is not."""
+        if not doc.forms:
+            return 0.0
+        names = [set(form.split()) for form in doc.forms]
+        total = weight = 0.0
+        for qt in qtokens:
+            words = {word for word, _ in qt.alternatives}
+            share = sum(1 for name in names if words & name) / len(names)
+            total += qt.weight * share
+            weight += qt.weight
+        return total / weight if weight else 0.0
 
     def _rank(
         self, text: str, guild_id: int | None, kinds: Iterable[str] | None, *, prefix_last: bool
@@ -527,13 +555,30 @@ class Matcher:
             max(qt.alternatives, key=lambda a: a[1])[0] if qt.alternatives else qt.token
             for qt in qtokens
         )
+        asks_for_quote = _QUOTE_TOKEN in query_form.split()
         hits: list[Hit] = []
         for coverage, index in scored[:RESCORE_TOP]:
             doc = self._docs[index]
             similarity = self._similarity(doc, query_form)
-            score = COVERAGE_SHARE * coverage + (1.0 - COVERAGE_SHARE) * similarity
+            score = (
+                COVERAGE_SHARE * coverage
+                + SIMILARITY_SHARE * similarity
+                + FOCUS_SHARE * self._focus(doc, qtokens)
+            )
+            if doc.kind == "quote" and not asks_for_quote and kind_set != frozenset({"quote"}):
+                score -= QUOTE_PENALTY
             hits.append(Hit(doc.kind, doc.key, doc.guild_id, doc.title, score, coverage))
-        hits.sort(key=lambda h: (-h.score, -h.coverage, h.kind, h.key))
+        # Ties (several entries explain the question equally well) go to the entry whose own
+        # title is closest to the question: "oshiyama" → the entry about Oshiyama.
+        hits.sort(
+            key=lambda h: (
+                -round(h.score, 3),
+                -fuzz.token_sort_ratio(query_form, " ".join(analyse(h.title))),
+                -h.coverage,
+                h.kind,
+                h.key,
+            )
+        )
         return hits
 
     def search(
@@ -551,7 +596,9 @@ class Matcher:
         top = hits[0]
         confident = top.score >= CONFIDENT_SCORE and top.coverage >= CONFIDENT_COVERAGE
         rest = hits[1:] if confident else hits
-        suggested = tuple(h for h in rest if h.score >= SUGGEST_SCORE)[:suggestions]
+        suggested = tuple(
+            h for h in rest if h.score >= SUGGEST_SCORE and h.coverage >= SUGGEST_COVERAGE
+        )[:suggestions]
         return SearchResult(top if confident else None, suggested)
 
     def complete(

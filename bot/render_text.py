@@ -11,6 +11,7 @@ import discord
 from bot.cards import TIME_MARKER, Card
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 
 
 def _relative(when: dt.datetime, now: dt.datetime) -> str:
@@ -49,6 +50,7 @@ def render_times(text: str, now: dt.datetime | None = None) -> str:
 
 def _plain(text: str, now: dt.datetime | None) -> str:
     text = render_times(text, now)
+    text = _EMPHASIS.sub(r"\2", text)  # a terminal shows no bold or italics
     return _LINK.sub(r"\1 <\2>", text)
 
 
@@ -65,8 +67,8 @@ def render_card(card: Card, *, width: int = 88, now: dt.datetime | None = None) 
             lines.extend("  " + w for w in (textwrap.wrap(paragraph, width - 2) or [""]))
     if card.suggestions:
         lines.append("")
-        lines.append("Did you mean:")
-        lines.extend(f"  - {label}  (/ask {label})" for label, _ in card.suggestions)
+        lines.append("Did you mean (ask again with one of these):")
+        lines.extend(f"  - {label}" for label, _ in card.suggestions)
     if card.source_name:
         lines.append("")
         lines.append(f"Source: {card.source_name} <{card.source_url}>")
