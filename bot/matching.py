@@ -34,6 +34,7 @@ from typing import Final
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.models import Entry, Kind
 
@@ -45,7 +46,7 @@ BODY_WEIGHT: Final = 0.5  # a question word found only in the answer text
 COVERAGE_SHARE: Final = 0.6  # final = 0.6 coverage + 0.3 alias similarity + 0.1 focus
 SIMILARITY_SHARE: Final = 0.3
 FOCUS_SHARE: Final = 0.1
-CONFIDENT_SCORE: Final = 0.52
+CONFIDENT_SCORE: Final = 0.62
 CONFIDENT_COVERAGE: Final = 0.5
 # Facts answer questions; a quote is what someone said. Unless the question asks for a quote,
 # a fact that explains it as well as a quote does is the better answer.
@@ -54,7 +55,7 @@ SUGGEST_SCORE: Final = 0.42
 SUGGEST_COVERAGE: Final = 0.3
 TYPO_MIN_RATIO: Final = 80.0
 TYPO_MIN_LEN: Final = 4
-UNKNOWN_WEIGHT: Final = 0.6  # an unknown question word weighs this share of the rarest word
+UNKNOWN_WEIGHT: Final = 0.8  # an unknown question word weighs this share of the rarest word
 RESCORE_TOP: Final = 40  # candidates that get the (dearer) rapidfuzz alias similarity
 COMMON_POSTINGS: Final = 20_000  # skip a word this common when rarer words can retrieve
 
@@ -70,10 +71,17 @@ _STOP_WORDS: Final = frozenset(
     actually
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
+# Chatter around a question: never a topic, not even when nothing else is left.
+_CHATTER: Final = frozenset(
+    """
+    hey hi hello yo bot bots thanks thank thx ty ok okay pls plz please lol lmao rn quick q
+    so um uh hmm wait btw guys everyone here
+    """.split()  # noqa: SIM905
+)
 
 # Canonical word for each group of synonyms (stemmed on both sides, so any form maps).
 _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
-    ("film", "movie", "anime", "picture", "flick"),
+    ("film", "movie", "anime", "flick"),
     ("direct", "director", "directed", "directing", "directs", "helmed", "helm", "helmer"),
     ("music", "composer", "compose", "composed", "score", "scored", "soundtrack", "ost", "bgm"),
     ("song", "sing", "sings", "sang", "sung", "singer", "vocalist", "vocals"),
@@ -139,13 +147,31 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
+# Words, and runs of one Japanese script each: kanji, katakana, hiragana.
 _LATIN_OR_CJK = re.compile(
-    r"[a-z0-9]+|[\u3041-\u3096\u30fc\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006]+"
+    r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006]+"
+    r"|[\u30a1-\u30fa\u30fc]+|[\u3041-\u3096]+"
 )
+_HIRAGANA = re.compile(r"^[\u3041-\u3096]+$")
+# Hiragana carries Japanese grammar (particles, endings), which says nothing about the topic;
+# only these hiragana words are kept, as the English word they mean.
+_JA_WORDS: Final = {
+    "あらすじ": "story",
+    "いつ": "when",
+    "どこ": "where",
+    "だれ": "who",
+    "いくら": "money",
+    "どれくらい": "how",
+    "どのくらい": "how",
+    "なんぷん": "minutes",
+}
+# Single kanji that are question words.
+_JA_KANJI: Final = {"誰": "who", "何": "", "時": "", "日": "date"}
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _APOSTROPHE = re.compile(r"['’`]")
 _ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
-_TITLE_JA: Final = "るっくばっく"  # ルックバック after kana folding
+_TITLE_JA: Final = "ルックバック"
+_MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
 # Phrases that mean one thing, folded before words are split.
 _PHRASES: Final = (
     (re.compile(r"\bacademy awards?\b"), "oscar"),
@@ -154,6 +180,17 @@ _PHRASES: Final = (
     (re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
     (re.compile(r"\bcame out\b|\bcome out\b|\bcomes out\b|\bhit theaters\b"), "release"),
     (re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
+    # Oscar categories other than Animated Feature: a word the fact base cannot explain.
+    (
+        re.compile(
+            r"\bbest (supporting |leading |animated |live action |documentary |original |"
+            r"adapted |international )?(actor|actress|picture|director|directing|short|"
+            r"screenplay|song|score|cinematography|editing|documentary|costume|makeup|"
+            r"sound|visual effects|production design|feature film)s?\b"
+        ),
+        "othercategory",
+    ),
+    (re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
 )
 
 
@@ -173,11 +210,14 @@ def _build_synonyms() -> dict[str, str]:
 
 _SYNONYM_OF: Final = _build_synonyms()
 _QUOTE_TOKEN: Final = _SYNONYM_OF[_stem("quote")]
+# Words that name what the fact base knows it does not cover (other Oscar categories): a
+# question with one of them never gets a confident answer, only suggestions.
+_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory")})
 _STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
 
 
 def normalize(text: str) -> str:
-    """Fold case, width, accents and kana; replace punctuation with spaces."""
+    """Fold case, width and accents; drop mentions and punctuation."""
     text = unicodedata.normalize("NFKC", text).casefold()
     out: list[str] = []
     previous = ""
@@ -188,7 +228,7 @@ def normalize(text: str) -> str:
         out.append(char)
         previous = char
     text = unicodedata.normalize("NFC", "".join(out))
-    text = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+    text = _MENTION.sub(" ", text)
     text = _POSSESSIVE.sub(r"\1", text)
     text = _APOSTROPHE.sub("", text)
     text = text.replace(_TITLE_JA, " ")
@@ -202,7 +242,7 @@ def _canonical_word(word: str) -> str | None:
     ordinal = _ORDINAL.match(word)
     if ordinal:
         return ordinal.group(1)
-    if word in _STOP_WORDS:
+    if word in _STOP_WORDS or word in _CHATTER:
         return None
     stem = _stem(word)
     if stem in _STOP_STEMS:
@@ -210,22 +250,51 @@ def _canonical_word(word: str) -> str | None:
     return _SYNONYM_OF.get(stem, stem)
 
 
+_LONG_STOP_WORDS: Final = tuple(w for w in _STOP_WORDS | _CHATTER if len(w) >= 4)
+
+
+@lru_cache(maxsize=4096)
+def _is_misspelt_stop_word(word: str) -> bool:
+    """'waht', 'wehre': one swapped or wrong letter from a stop word."""
+    if not word.isascii() or len(word) < 4:
+        return False
+    return any(OSA.distance(word, stop) <= 1 for stop in _LONG_STOP_WORDS)
+
+
 def _is_cjk(token: str) -> bool:
     return not token.isascii()
 
 
-def analyse_pairs(text: str) -> list[tuple[str, str]]:
+def _japanese(run: str) -> list[tuple[str, str]]:
+    if _HIRAGANA.match(run):
+        kept: list[tuple[str, str]] = []
+        for word, english in _JA_WORDS.items():
+            canonical = _canonical_word(english) if word in run else None
+            if canonical:
+                kept.append((word, canonical))
+        return kept
+    if len(run) == 1:
+        if run in _JA_KANJI:
+            canonical = _canonical_word(_JA_KANJI[run]) if _JA_KANJI[run] else None
+            return [(run, canonical)] if canonical else []
+        return [(run, run)]
+    return [(run[i : i + 2], run[i : i + 2]) for i in range(len(run) - 1)]
+
+
+def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str, str]]:
     """(surface word, canonical token) pairs of `text`, in order (see the module docstring)."""
     pairs: list[tuple[str, str]] = []
     for run in normalize(text).split():
         if run.isascii():
+            if len(run) == 1 and run.isdigit():
+                continue  # "2" matches any date; it tells nothing on its own
             word = _canonical_word(run)
             if word:
                 pairs.append((run, word))
-        elif len(run) == 1:
-            pairs.append((run, run))
+            elif keep_stop_words and run not in _CHATTER:
+                pairs.append((run, _stem(run)))
         else:
-            pairs.extend((run[i : i + 2], run[i : i + 2]) for i in range(len(run) - 1))
+            pairs.extend(_japanese(run))
     return pairs
 
 
@@ -331,7 +400,9 @@ class Matcher:
         key_tokens: set[str] = set()
         forms: list[str] = []
         for text in names + labels:
-            pairs = analyse_pairs(text)
+            # A name made only of stop words ("what is it about") is indexed with them, so the
+            # same question (which then keeps its stop words too) can find it.
+            pairs = analyse_pairs(text) or analyse_pairs(text, keep_stop_words=True)
             tokens = [token for _, token in pairs]
             key_tokens.update(tokens)
             if tokens and text in names:
@@ -433,11 +504,13 @@ class Matcher:
         pool: list[str] = []
         for length in range(len(surface) - 2, len(surface) + 3):
             pool += self._vocab_by_len.get(length, ())
-        found = process.extract(
-            surface, pool, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_RATIO, limit=3
-        )
+        found = process.extract(surface, pool, scorer=fuzz.ratio, score_cutoff=70, limit=5)
         best: dict[str, float] = {}
         for word, score, _ in found:
+            # Swapped letters ("waht", "qoute") are one edit for OSA, two for plain ratio.
+            if score < TYPO_MIN_RATIO and OSA.distance(surface, word) > 1:
+                continue
+            score = max(score, TYPO_MIN_RATIO)
             token = self._surface[word]
             if token in self._postings:
                 best[token] = max(best.get(token, 0.0), score / 100.0)
@@ -458,7 +531,11 @@ class Matcher:
     def _query_tokens(self, text: str, *, prefix_last: bool) -> list[_QueryToken]:
         if self._vocab_dirty:
             self._refresh_vocab()
-        pairs = list({token: (surface, token) for surface, token in analyse_pairs(text)}.values())
+        found = analyse_pairs(text)
+        if not found:  # "what is it about": only stop words, which then must carry the meaning
+            with_stops = analyse_pairs(text, keep_stop_words=True)
+            found = with_stops if len(with_stops) >= 3 else []
+        pairs = list({token: (surface, token) for surface, token in found}.values())
         max_idf = math.log(1.0 + (self._alive + 1) / 0.5)
         out: list[_QueryToken] = []
         for position, (surface, token) in enumerate(pairs):
@@ -466,6 +543,8 @@ class Matcher:
             if token in self._postings:
                 weight = self._idf(token)
                 alternatives = ((token, 1.0),)
+            elif _is_misspelt_stop_word(surface):
+                continue
             else:
                 # An unknown word counts against every entry: it is part of the question that
                 # nothing here explains. A stray Japanese bigram (a particle junction) less so.
@@ -594,7 +673,11 @@ class Matcher:
         if not hits:
             return SearchResult(None, ())
         top = hits[0]
-        confident = top.score >= CONFIDENT_SCORE and top.coverage >= CONFIDENT_COVERAGE
+        confident = (
+            top.score >= CONFIDENT_SCORE
+            and top.coverage >= CONFIDENT_COVERAGE
+            and not _OUT_OF_SCOPE & set(analyse(text))
+        )
         rest = hits[1:] if confident else hits
         suggested = tuple(
             h for h in rest if h.score >= SUGGEST_SCORE and h.coverage >= SUGGEST_COVERAGE

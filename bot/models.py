@@ -165,3 +165,38 @@ class PackProblems:
 
     def __bool__(self) -> bool:
         return bool(self.problems)
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder a server's settings and subscriptions ask for (before it is stored)."""
+
+    guild_id: int
+    target: Literal["channel", "dm"]
+    user_id: int
+    event_key: str
+    event_starts_at: dt.datetime
+    lead_seconds: int
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A stored reminder."""
+
+    id: int
+    guild_id: int
+    target: Literal["channel", "dm"]
+    user_id: int
+    event_key: str
+    event_starts_at: dt.datetime
+    lead_seconds: int
+    due_at: dt.datetime
+    next_attempt_at: dt.datetime
+    status: str
+    attempts: int
+    nonce: str
+    claimed_by: str | None
+    message_id: int | None
+    last_error: str | None
+    sent_at: dt.datetime | None

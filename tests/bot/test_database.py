@@ -42,14 +42,19 @@ async def test_migrations_upgrade_an_existing_database_and_keep_its_rows(tmp_pat
     db = await Database.open(path)
     await db.save_entry(Entry("fact", "ours", "Ours", "kept", "S", "https://e.org", guild_id=42))
     await db.close()
+    # Turn it back into a first-release database: undo migration 2.
     conn = sqlite3.connect(path)
-    conn.execute("DELETE FROM schema_migrations WHERE version > 1")
-    conn.commit()
+    conn.executescript(
+        "DROP TABLE reminders; DROP TABLE subscriptions;"
+        " DELETE FROM schema_migrations WHERE version > 1;"
+    )
     conn.close()
-    db = await Database.open(path)  # re-applies nothing twice, keeps rows
+    db = await Database.open(path)  # applies migration 2 on top, keeps the rows
     try:
+        assert await db.schema_version() >= 2
         assert (await db.get_row("fact", "ours", 42)).text == "kept"  # type: ignore[union-attr]
-        assert await db.migrate() == []
+        assert await db.reminders.count() == 0
+        assert await db.migrate() == []  # nothing applied twice
     finally:
         await db.close()
 
