@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.config import Settings, setup_logging
 from bot.error_handling import handle_app_command_error
 from bot.i18n import JapaneseTranslator
+from bot.reminders import AwardsWatch
 from bot.services import FactBase
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class LookBackBot(commands.AutoShardedBot):
         self.timings = InteractionTimings()
         self.started_monotonic = time.monotonic()
         self.failed_extensions: dict[str, str] = {}
+        self.awards_watch: AwardsWatch | None = None  # set by the awards cog
 
     @property
     def service(self) -> FactBase:
@@ -145,22 +147,29 @@ class LookBackBot(commands.AutoShardedBot):
 async def _serve(settings: Settings) -> None:
     bot = LookBackBot(settings)
     loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-
-    closing: list[asyncio.Task[None]] = []
-
-    def request_stop() -> None:
-        if not stopping.is_set():
-            log.info("Shutdown requested; closing")
-            stopping.set()
-            closing.append(loop.create_task(bot.close()))
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, request_stop)
     async with bot:
+        # SIGTERM/SIGINT cancel `start` (whatever it is doing: logging in, fetching the gateway,
+        # connected); leaving `async with` then closes the gateway and the database once, as
+        # discord.py's own `Client.run` does on Ctrl-C. Calling `bot.close()` alongside would
+        # close the HTTP session under an in-flight login.
+        starting = asyncio.ensure_future(bot.start(settings.token or ""))
+        stopping = False
+
+        def request_stop() -> None:
+            nonlocal stopping
+            if not stopping:
+                log.info("Shutdown requested; closing")
+                stopping = True
+                starting.cancel()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, request_stop)
         try:
-            await bot.start(settings.token or "")
+            await starting
+        except asyncio.CancelledError:
+            if not stopping:
+                raise
         except discord.LoginFailure:
             log.error("Discord refused the token (check DISCORD_TOKEN)")
             raise

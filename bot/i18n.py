@@ -24,6 +24,10 @@ JA: Final[dict[str, str]] = {
     "search": "キーワード",
     "speaker": "話者",
     "spoilers": "ネタバレ",
+    "subscribe": "通知登録",
+    "unsubscribe": "通知解除",
+    "Get a direct message before every awards event.": "授賞イベントの前にDMでお知らせ。",
+    "Stop the awards direct messages from this server.": "このサーバーからの授賞DMを停止。",
     # descriptions
     "Ask anything about Look Back: facts, quotes, story, awards.": "ルックバックについて何でも質問：事実、名言、あらすじ、受賞。",
     "Your question, in your own words.": "あなたの質問。",

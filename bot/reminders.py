@@ -146,8 +146,10 @@ class ReminderScheduler:
         self.shards = shards
         self.clock = clock
         self.on_done = on_done
-        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sleeping = False
+        self._dirty = False
+        self._waking = False
         self.wakeups = 0
 
     def start(self) -> None:
@@ -158,14 +160,21 @@ class ReminderScheduler:
     async def stop(self) -> None:
         """Stop the task; rows being sent stay claimed and are retried after their lease."""
         if self._task is not None:
+            self._waking = False
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     def wake(self) -> None:
-        """Something changed (an earlier reminder, a moved date): look again."""
-        self._wake.set()
+        """Something changed (an earlier reminder, a moved date): look again.
+
+        A sleeping task has its sleep cancelled (the sleep is a plain asyncio timer); a busy
+        task sees the flag before it next sleeps."""
+        self._dirty = True
+        if self._task is not None and self._sleeping and not self._waking:
+            self._waking = True
+            self._task.cancel()
 
     async def _run(self) -> None:
         while True:
@@ -178,15 +187,26 @@ class ReminderScheduler:
                 await self._sleep(60.0)
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        if self._dirty:  # woken while busy: look again instead of sleeping
+            return
+        self._sleeping = True
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._waking or task is None:
+                raise
+            task.uncancel()  # woken, not stopped
+        finally:
+            self._sleeping = False
+            self._waking = False
 
     async def _step(self) -> None:
-        self._wake.clear()
+        self._dirty = False
         self.wakeups += 1
         due = await self.db.reminders.next_due(self.shards)
         if due is None:
-            await self._wake.wait()
+            await self._sleep(MAX_SLEEP_SECONDS)  # until woken by a new plan (or a day)
             return
         delay = (due - self.clock()).total_seconds()
         if delay > 0:
