@@ -72,6 +72,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     reminder_grace_seconds: int = 6 * 3600
+    reminder_lease_seconds: int = 30
     api_base: str | None = None  # tests only: where the Discord REST API lives
     gateway_url: str | None = None  # tests only: where the Discord gateway lives
 
@@ -104,6 +105,9 @@ class Settings:
         grace_raw = get("REMINDER_GRACE_SECONDS", "21600")
         if not grace_raw.isdigit():
             raise SettingsError("REMINDER_GRACE_SECONDS must be a whole number of seconds")
+        lease_raw = get("REMINDER_LEASE_SECONDS", "30")
+        if not lease_raw.isdigit() or not 1 <= int(lease_raw) <= 600:
+            raise SettingsError("REMINDER_LEASE_SECONDS must be a whole number from 1 to 600")
         return cls(
             token=get("DISCORD_TOKEN") or None,
             database_path=Path(get("DATABASE_PATH", DEFAULT_DATABASE)).expanduser(),
@@ -113,6 +117,7 @@ class Settings:
             shard_count=shard_count,
             shard_ids=shard_ids,
             reminder_grace_seconds=int(grace_raw),
+            reminder_lease_seconds=int(lease_raw),
             api_base=get("DISCORD_API_BASE") or None,
             gateway_url=get("DISCORD_GATEWAY_URL") or None,
         )

@@ -135,6 +135,7 @@ class ReminderScheduler:
         *,
         owner: str,
         grace_seconds: int,
+        lease_seconds: float = LEASE_SECONDS,
         shards: Shards = None,
         clock: Clock = discord.utils.utcnow,
         on_done: Callable[[Reminder, str], None] | None = None,
@@ -143,6 +144,7 @@ class ReminderScheduler:
         self.sender = sender
         self.owner = owner
         self.grace = dt.timedelta(seconds=grace_seconds)
+        self.lease_seconds = lease_seconds
         self.shards = shards
         self.clock = clock
         self.on_done = on_done
@@ -220,7 +222,7 @@ class ReminderScheduler:
         while True:
             now = self.clock()
             claimed = await self.db.reminders.claim_due(
-                now, self.owner, LEASE_SECONDS, BATCH, self.shards
+                now, self.owner, self.lease_seconds, BATCH, self.shards
             )
             if not claimed:
                 return handled
