@@ -96,6 +96,7 @@ class Awards(
             self.send_reminder,
             owner=owner,
             grace_seconds=settings.reminder_grace_seconds,
+            lease_seconds=settings.reminder_lease_seconds,
             shards=shards,
             on_done=lambda r, outcome: bot.dispatch("awards_reminder_complete", r, outcome),
         )
