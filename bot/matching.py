@@ -22,6 +22,7 @@ for autocomplete, both built on the same index):
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import math
 import random
@@ -58,6 +59,7 @@ TYPO_MIN_LEN: Final = 4
 UNKNOWN_WEIGHT: Final = 0.8  # an unknown question word weighs this share of the rarest word
 RESCORE_TOP: Final = 40  # candidates that get the (dearer) rapidfuzz alias similarity
 COMMON_POSTINGS: Final = 20_000  # skip a word this common when rarer words can retrieve
+CANDIDATES_MAX: Final = 400  # entries that get exact coverage scoring
 
 _STOP_WORDS: Final = frozenset(
     """
@@ -556,21 +558,31 @@ class Matcher:
             out.append(_QueryToken(token, weight, alternatives))
         return out
 
-    def _candidates(self, qtokens: Sequence[_QueryToken]) -> set[int]:
-        lists: list[list[int]] = []
+    def _candidates(self, qtokens: Sequence[_QueryToken]) -> list[int]:
+        """Entries sharing a word with the question, best first by summed word weight.
+
+        Term-at-a-time accumulation over the postings of the question's words (rarest first;
+        a word in more than COMMON_POSTINGS entries is skipped when rarer ones can retrieve):
+        the cost follows the entries that share a word, not the size of the base. Only the
+        best CANDIDATES_MAX go on to exact scoring."""
+        lists: list[tuple[float, list[int]]] = []
         for qt in qtokens:
-            for word, _ in qt.alternatives:
+            for word, similarity in qt.alternatives:
                 postings = self._postings.get(word)
                 if postings:
-                    lists.append(postings)
+                    lists.append((qt.weight * similarity, postings))
         if not lists:
-            return set()
-        lists.sort(key=len)
-        rare = [p for p in lists if len(p) <= COMMON_POSTINGS] or lists[:1]
-        found: set[int] = set()
-        for postings in rare:
-            found.update(postings)
-        return found
+            return []
+        lists.sort(key=lambda item: len(item[1]))
+        rare = [item for item in lists if len(item[1]) <= COMMON_POSTINGS] or lists[:1]
+        weights: dict[int, float] = {}
+        get = weights.get
+        for weight, postings in rare:
+            for index in postings:
+                weights[index] = get(index, 0.0) + weight
+        if len(weights) <= CANDIDATES_MAX:
+            return list(weights)
+        return heapq.nlargest(CANDIDATES_MAX, weights, key=weights.__getitem__)
 
     @staticmethod
     def _coverage(doc: _Doc, qtokens: Sequence[_QueryToken], total: float) -> float:

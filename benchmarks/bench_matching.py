@@ -1,0 +1,311 @@
+"""Matching benchmark: accuracy, time per question and per autocomplete, start-up and memory.
+
+    python -m benchmarks.bench_matching [--sizes 10000 100000] [--questions 400]
+
+For each size it builds a fact base: the shipped pack alone, or the shipped pack plus a
+generated pack of N entries imported with `lookback-bot import` (a real subprocess). It then
+measures, in a fresh process each time so that memory is the bot's own:
+
+* start-up to ready (open the database, load the pack if changed, build the index);
+* process memory (RSS) when ready;
+* per question: `FactBase.ask` (the code path of `/ask`) and `FactBase.complete` (autocomplete),
+  median and p99 over the same questions;
+* side by side, the simple alternatives a developer would write, on the same questions:
+  rapidfuzz `process.extract` over every entry's title and aliases, and SQLite FTS5 (bm25) alone.
+
+Accuracy on ../shared/eval/dev_queries.json and tests/data/paraphrases.json is printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("LOOKBACK_SHARED", ROOT.parent / "shared"))
+
+
+def _pseudo_words(count: int, seed: int = 11) -> list[str]:
+    """A vocabulary of made-up words (a real fact base has thousands of distinct words)."""
+    rng = random.Random(seed)
+    syllables = [
+        "ka",
+        "ri",
+        "mo",
+        "to",
+        "na",
+        "shi",
+        "be",
+        "lu",
+        "ven",
+        "dor",
+        "al",
+        "quen",
+        "sa",
+        "fi",
+        "ro",
+        "pa",
+        "zu",
+        "gel",
+        "mi",
+        "tor",
+    ]
+    words: set[str] = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+WORDS = _pseudo_words(5000)
+
+
+def rss_mb() -> float:
+    """This process's resident memory in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def generated_pack(count: int, seed: int = 7) -> dict[str, Any]:
+    """A pack of `count` synthetic facts with three-word titles and question-like aliases."""
+    rng = random.Random(seed)
+    facts = []
+    for i in range(count):
+        words = rng.sample(WORDS, 3)
+        facts.append(
+            {
+                "id": f"gen-{i}",
+                "title": f"{' '.join(words).title()} {i}",
+                "answer": f"Generated entry {i} about {' and '.join(words)}.",
+                "aliases": [
+                    f"what is {words[0]} {words[1]} {i}",
+                    f"{words[2]} {i}",
+                    f"tell me about {' '.join(words)}",
+                ],
+                "tags": ["generated"],
+                "source_name": "Benchmark generator",
+                "source_url": "https://example.org/generated",
+            }
+        )
+    return {
+        "format": "lookback-pack",
+        "format_version": 1,
+        "pack_version": f"gen-{count}",
+        "title": "generated",
+        "facts": facts,
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def questions(count: int) -> list[str]:
+    """Realistic questions: the dev and paraphrase sets, cycled, plus generated-entry look-ups."""
+    qs: list[str] = []
+    sets = (SHARED / "eval" / "dev_queries.json", ROOT / "tests" / "data" / "paraphrases.json")
+    for path in sets:
+        if path.is_file():
+            qs += [c["q"] for c in json.loads(path.read_text("utf-8"))["cases"]]
+    rng = random.Random(3)
+    while len(qs) < count:
+        words = rng.sample(WORDS, 2)
+        qs.append(f"what is {words[0]} {words[1]} {rng.randrange(1000)}")
+    return qs[:count]
+
+
+async def measure(db_path: str, count: int) -> dict[str, float]:
+    """Run inside a fresh process: start-up, memory, per-question timings."""
+    from bot.services import FactBase
+
+    before = rss_mb()
+    started = time.perf_counter()
+    service = await FactBase.open(db_path)
+    startup = time.perf_counter() - started
+    ready = rss_mb()
+    qs = questions(count)
+    ask_times: list[float] = []
+    for q in qs:
+        t = time.perf_counter()
+        await service.ask(q)
+        ask_times.append(time.perf_counter() - t)
+    complete_times: list[float] = []
+    for q in qs:
+        typed = q[: max(3, len(q) * 2 // 3)]
+        t = time.perf_counter()
+        service.complete(typed, ["fact"], None)
+        complete_times.append(time.perf_counter() - t)
+    # The simple alternatives, on the same questions.
+    from rapidfuzz import fuzz, process, utils
+
+    entries = await service.db.all_entries()
+    strings = [s for e in entries for s in (e.title, *e.aliases)]
+    extract_times: list[float] = []
+    for q in qs[: min(len(qs), 100)]:
+        t = time.perf_counter()
+        process.extract(q, strings, scorer=fuzz.WRatio, processor=utils.default_process, limit=5)
+        extract_times.append(time.perf_counter() - t)
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE f USING fts5(title, aliases, body, tokenize='porter')")
+    fts.executemany(
+        "INSERT INTO f VALUES (?, ?, ?)",
+        [(e.title, " | ".join(e.aliases), e.text) for e in entries],
+    )
+    fts_times: list[float] = []
+    for q in qs:
+        terms = " OR ".join(f'"{w}"' for w in re.findall(r"\w+", q.lower()) if len(w) > 2)
+        t = time.perf_counter()
+        if terms:
+            fts.execute(
+                "SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 5", (terms,)
+            ).fetchall()
+        fts_times.append(time.perf_counter() - t)
+    await service.close()
+    ms = 1000.0
+    return {
+        "entries": len(entries),
+        "startup_s": startup,
+        "rss_ready_mb": ready,
+        "rss_base_mb": before,
+        "ask_median_ms": statistics.median(ask_times) * ms,
+        "ask_p99_ms": percentile(ask_times, 99) * ms,
+        "complete_median_ms": statistics.median(complete_times) * ms,
+        "complete_p99_ms": percentile(complete_times, 99) * ms,
+        "extract_median_ms": statistics.median(extract_times) * ms,
+        "extract_p99_ms": percentile(extract_times, 99) * ms,
+        "fts_median_ms": statistics.median(fts_times) * ms,
+        "fts_p99_ms": percentile(fts_times, 99) * ms,
+    }
+
+
+async def accuracy() -> list[str]:
+    """Accuracy lines for the dev set and the paraphrase set."""
+    from bot.services import FactBase
+
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        service = await FactBase.open(Path(tmp) / "acc.db")
+        for name, path in (
+            ("dev set", SHARED / "eval" / "dev_queries.json"),
+            ("paraphrase set", ROOT / "tests" / "data" / "paraphrases.json"),
+        ):
+            if not path.is_file():
+                lines.append(f"{name}: not present ({path})")
+                continue
+            cases = json.loads(path.read_text("utf-8"))["cases"]
+            right = wrong = missed = false = 0
+            for case in cases:
+                kinds = [case["kind"]] if case["kind"] else None
+                answer = await service.ask(case["q"], kinds=kinds)
+                entry = answer.match.entry if answer.match else None
+                if case["expect"] is None:
+                    right += entry is None
+                    false += entry is not None
+                elif entry is None:
+                    missed += 1
+                elif re.search(case["expect"], f"{entry.title} {entry.answer_text}", re.I) and (
+                    not kinds or entry.kind == kinds[0]
+                ):
+                    right += 1
+                else:
+                    wrong += 1
+            lines.append(
+                f"{name}: {right}/{len(cases)} right ({right / len(cases):.1%}); "
+                f"{wrong} wrong answers, {missed} unanswered, "
+                f"{false} off-topic questions answered"
+            )
+        await service.close()
+    return lines
+
+
+def main() -> int:
+    """Entry point: orchestrates one child process per size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--questions", type=int, default=400)
+    parser.add_argument("--child", nargs=2, metavar=("DB", "COUNT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        result = asyncio.run(measure(args.child[0], int(args.child[1])))
+        print(json.dumps(result))
+        return 0
+    for line in asyncio.run(accuracy()):
+        print(line)
+    print(
+        f"\nmachine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"{args.questions} questions per size\n"
+    )
+    header = (
+        "| entries | start-up | RSS ready | /ask median | /ask p99 | autocomplete median "
+        "| autocomplete p99 | process.extract median (p99) | FTS5 alone median (p99) |"
+    )
+    print(header)
+    print("|" + "---|" * 9)
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in [0, *args.sizes]:
+            db = str(Path(tmp) / f"bench-{size}.db")
+            env = {**os.environ, "DATABASE_PATH": db, "PYTHONPATH": str(ROOT)}
+            env.pop("DISCORD_TOKEN", None)
+            if size:
+                pack = Path(tmp) / f"gen-{size}.json"
+                pack.write_text(json.dumps(generated_pack(size)), "utf-8")
+                started = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "bot", "import", str(pack)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    cwd=tmp,
+                )
+                print(f"<!-- imported {size} entries in {time.perf_counter() - started:.1f} s -->")
+            else:
+                subprocess.run(
+                    [sys.executable, "-m", "bot", "ask", "warm up"],
+                    env=env,
+                    capture_output=True,
+                    cwd=tmp,
+                )
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.bench_matching",
+                    "--child",
+                    db,
+                    str(args.questions),
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"| {int(r['entries'])} | {r['startup_s']:.2f} s | {r['rss_ready_mb']:.0f} MB "
+                f"| {r['ask_median_ms']:.2f} ms | {r['ask_p99_ms']:.2f} ms "
+                f"| {r['complete_median_ms']:.2f} ms | {r['complete_p99_ms']:.2f} ms "
+                f"| {r['extract_median_ms']:.1f} ms ({r['extract_p99_ms']:.1f}) "
+                f"| {r['fts_median_ms']:.2f} ms ({r['fts_p99_ms']:.2f}) |"
+            )
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
