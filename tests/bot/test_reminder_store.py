@@ -15,21 +15,46 @@ DAY = 86400
 
 
 def event(key: str, days: float, *, date_only: bool = False) -> Entry:
-    return Entry("awards", key, key.title(), "", "S", "https://e.org",
-                 starts_at=NOW + dt.timedelta(days=days), date_only=date_only)
+    return Entry(
+        "awards",
+        key,
+        key.title(),
+        "",
+        "S",
+        "https://e.org",
+        starts_at=NOW + dt.timedelta(days=days),
+        date_only=date_only,
+    )
 
 
 def test_plan_covers_channel_and_subscribers_and_skips_the_past() -> None:
     settings = GuildSettings(1, reminder_channel_id=10)
-    plans = plan_guild(1, [event("soon", 2), event("past", -1), Entry(
-        "awards", "tba", "TBA", "", "S", "https://e.org")], settings,
-        [(7, ""), (8, "soon"), (9, "other")], NOW)
+    plans = plan_guild(
+        1,
+        [
+            event("soon", 2),
+            event("past", -1),
+            Entry("awards", "tba", "TBA", "", "S", "https://e.org"),
+        ],
+        settings,
+        [(7, ""), (8, "soon"), (9, "other")],
+        NOW,
+    )
     slots = {(p.target, p.user_id, p.lead_seconds) for p in plans}
     # 7-day lead is already past for an event 2 days away; TBA and past events plan nothing.
-    assert slots == {(t, u, lead) for t, u in (("channel", 0), ("dm", 7), ("dm", 8))
-                     for lead in (DAY, 3600, 0)}
-    assert plan_guild(1, [event("soon", 2)], GuildSettings(1, reminder_channel_id=10,
-                                                          reminders_paused=True), [], NOW) == []
+    assert slots == {
+        (t, u, lead) for t, u in (("channel", 0), ("dm", 7), ("dm", 8)) for lead in (DAY, 3600, 0)
+    }
+    assert (
+        plan_guild(
+            1,
+            [event("soon", 2)],
+            GuildSettings(1, reminder_channel_id=10, reminders_paused=True),
+            [],
+            NOW,
+        )
+        == []
+    )
 
 
 def test_date_only_events_get_a_day_reminder_instead_of_hours() -> None:
@@ -59,8 +84,9 @@ async def test_two_processes_never_claim_the_same_reminder(tmp_path: Path) -> No
     setup = await Database.open(path)
     plans = []
     for guild in range(1, 41):
-        plans = plan_guild(guild, [event("gala", 3)], GuildSettings(guild, reminder_channel_id=5),
-                           [], NOW)
+        plans = plan_guild(
+            guild, [event("gala", 3)], GuildSettings(guild, reminder_channel_id=5), [], NOW
+        )
         await setup.reminders.apply_plan(guild, plans, NOW)
     await setup.close()
     a, b = await Database.open(path), await Database.open(path)
