@@ -175,15 +175,18 @@ _ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
 _TITLE_JA: Final = "ルックバック"
 _MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
 # Phrases that mean one thing, folded before words are split.
+# Each phrase has a cheap keyword: its pattern only runs on text that contains it.
 _PHRASES: Final = (
-    (re.compile(r"\bacademy awards?\b"), "oscar"),
-    (re.compile(r"\bbox office\b"), "boxoffice"),
-    (re.compile(r"\bone shot\b"), "oneshot"),
-    (re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
-    (re.compile(r"\bcame out\b|\bcome out\b|\bcomes out\b|\bhit theaters\b"), "release"),
-    (re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
+    ("academy", re.compile(r"\bacademy awards?\b"), "oscar"),
+    ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
+    ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
+    ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
+    ("out", re.compile(r"\bcame out\b|\bcome out\b|\bcomes out\b"), "release"),
+    ("hit", re.compile(r"\bhit theaters\b"), "release"),
+    ("jump", re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
     # Oscar categories other than Animated Feature: a word the fact base cannot explain.
     (
+        "best",
         re.compile(
             r"\bbest (supporting |leading |animated |live action |documentary |original |"
             r"adapted |international )?(actor|actress|picture|director|directing|short|"
@@ -192,7 +195,7 @@ _PHRASES: Final = (
         ),
         "othercategory",
     ),
-    (re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+    ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
 )
 
 
@@ -220,27 +223,33 @@ _STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
 
 def normalize(text: str) -> str:
     """Fold case, width and accents; drop mentions and punctuation."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    previous = ""
-    for char in unicodedata.normalize("NFKD", text):
-        # Drop accents on Latin letters only: NFKD also splits Japanese voiced kana.
-        if unicodedata.combining(char) and previous and ord(previous) < 0x0250:
-            continue
-        out.append(char)
-        previous = char
-    text = unicodedata.normalize("NFC", "".join(out))
+    if text.isascii():
+        text = text.lower()  # the common case: nothing to fold but case
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        out: list[str] = []
+        previous = ""
+        for char in unicodedata.normalize("NFKD", text):
+            # Drop accents on Latin letters only: NFKD also splits Japanese voiced kana.
+            if unicodedata.combining(char) and previous and ord(previous) < 0x0250:
+                continue
+            out.append(char)
+            previous = char
+        text = unicodedata.normalize("NFC", "".join(out))
     text = _MENTION.sub(" ", text)
     text = _POSSESSIVE.sub(r"\1", text)
     text = _APOSTROPHE.sub("", text)
     text = text.replace(_TITLE_JA, " ")
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
+    for keyword, pattern, replacement in _PHRASES:
+        if keyword in text:
+            text = pattern.sub(replacement, text)
     return " ".join(_LATIN_OR_CJK.findall(text))
 
 
 @lru_cache(maxsize=65536)
 def _canonical_word(word: str) -> str | None:
+    if word.isdigit():
+        return word
     ordinal = _ORDINAL.match(word)
     if ordinal:
         return ordinal.group(1)
