@@ -6,6 +6,7 @@ only from the constant `TABLES` below, never from user input.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -206,6 +207,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        self._tx_lock = asyncio.Lock()
         self.reminders = ReminderStore(self)
 
     @classmethod
@@ -234,15 +236,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: everything inside commits together or not at all."""
-        await _run(self._conn, "BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            await _run(self._conn, "ROLLBACK")
-            raise
-        else:
-            await _run(self._conn, "COMMIT")
+        """One write transaction: everything inside commits together or not at all.
+
+        Tasks of this process share one connection, so transactions are serialised here; other
+        processes are kept out by SQLite's own lock (BEGIN IMMEDIATE, busy_timeout).
+        """
+        async with self._tx_lock:
+            await _run(self._conn, "BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await _run(self._conn, "ROLLBACK")
+                raise
+            else:
+                await _run(self._conn, "COMMIT")
 
     # -- migrations ---------------------------------------------------------------------------
 
@@ -581,6 +588,50 @@ class Database:
             pack_version=await self.get_meta("pack_version") or "unknown",
         )
 
+    # -- server administration (/admin; used by bot.admin) ------------------------------------
+
+    async def guild_rows(self, guild_id: int, kinds: Iterable[Kind] = TABLES) -> list[Entry]:
+        """A server's own rows (its entries and its versions of shipped ones), by kind and key."""
+        entries: list[Entry] = []
+        for kind in kinds:
+            sql = f"SELECT * FROM {TABLES[kind].name} WHERE guild_id = ? ORDER BY key"  # noqa: S608
+            async with self._conn.execute(sql, (guild_id,)) as cur:
+                entries.extend(_row_to_entry(kind, row) for row in await cur.fetchall())
+        return entries
+
+    async def hidden_keys(self, guild_id: int) -> list[tuple[Kind, str]]:
+        """(kind, key) of every shipped entry one server hid."""
+        async with self._conn.execute(
+            "SELECT kind, key FROM guild_hidden WHERE guild_id = ? ORDER BY kind, key",
+            (guild_id,),
+        ) as cur:
+            return [(r[0], r[1]) for r in await cur.fetchall()]
+
+    async def audit_targets(self, guild_id: int, limit: int = 25) -> list[AuditRecord]:
+        """The latest change of each entry (or setting) a server changed, newest first."""
+        async with self._conn.execute(
+            "SELECT a.* FROM audit_log a JOIN (SELECT MAX(id) AS last FROM audit_log"
+            " WHERE guild_id = ? GROUP BY kind, key) m ON a.id = m.last"
+            " ORDER BY a.id DESC LIMIT ?",
+            (guild_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_row_to_audit(r) for r in rows]
+
+
+def _row_to_audit(r: aiosqlite.Row) -> AuditRecord:
+    return AuditRecord(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        actor_id=r["actor_id"],
+        action=r["action"],
+        kind=r["kind"],
+        key=r["key"],
+        old=json.loads(r["old_value"]) if r["old_value"] else None,
+        new=json.loads(r["new_value"]) if r["new_value"] else None,
+        created_at=r["created_at"],
+    )
+
 
 def _row_to_reminder(row: aiosqlite.Row) -> Reminder:
     return Reminder(
@@ -672,9 +723,16 @@ class ReminderStore:
                         continue
                 added += await _run(
                     conn,
-                    "INSERT OR IGNORE INTO reminders (guild_id, target, user_id, event_key,"
+                    # A slot cancelled earlier (a pause, an unset channel, a removed lead
+                    # time) keeps its row: wanting it again makes it pending again.
+                    "INSERT INTO reminders (guild_id, target, user_id, event_key,"
                     " event_starts_at, lead_seconds, due_at, next_attempt_at, nonce, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (guild_id, target, user_id, event_key, event_starts_at,"
+                    " lead_seconds) DO UPDATE SET status = 'pending', due_at = excluded.due_at,"
+                    " next_attempt_at = excluded.next_attempt_at, attempts = 0,"
+                    " last_error = NULL, claimed_by = NULL, claimed_until = NULL,"
+                    " updated_at = excluded.updated_at WHERE reminders.status = 'cancelled'",
                     (
                         plan.guild_id,
                         plan.target,
@@ -728,7 +786,7 @@ class ReminderStore:
         died) is claimed again; the flag tells the sender to look for its earlier message.
         """
         clause, params = _shard_clause(shards)
-        lease = format_utc(now + dt.timedelta(seconds=lease_seconds))
+        lease = _lease_end(now, lease_seconds)
         claimed: list[tuple[Reminder, bool]] = []
         async with self._db.transaction() as conn:
             sql = (
@@ -757,6 +815,23 @@ class ReminderStore:
                 )
                 > 0
             )
+
+    async def renew_claim(
+        self, reminder_id: int, owner: str, now: dt.datetime, lease_seconds: float
+    ) -> bool:
+        """Extend `owner`'s lease on a claimed row just before sending it.
+
+        Rows are claimed in batches; one slow delivery must not let the lease of the next run
+        out while it waits. False when the claim was lost (another process took the row over
+        after the lease ran out): the caller must not send it.
+        """
+        lease = _lease_end(now, lease_seconds)
+        return await self._finish(
+            reminder_id,
+            owner,
+            "UPDATE reminders SET claimed_until = ?, next_attempt_at = ?, updated_at = ?",
+            (lease, lease, format_utc(now)),
+        )
 
     async def mark_sent(
         self, reminder_id: int, owner: str, message_id: int | None, now: dt.datetime
@@ -860,6 +935,14 @@ class ReminderStore:
             "SELECT user_id, event_key FROM subscriptions WHERE guild_id = ?", (guild_id,)
         ) as cur:
             return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+def _lease_end(now: dt.datetime, lease_seconds: float) -> str:
+    """The end of a lease, rounded up to the whole second it is stored with (never shorter)."""
+    end = now + dt.timedelta(seconds=lease_seconds)
+    if end.microsecond:
+        end = end.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return format_utc(end) or ""
 
 
 def _new_nonce() -> str:

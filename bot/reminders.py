@@ -233,6 +233,9 @@ class ReminderScheduler:
     async def _deliver(self, reminder: Reminder, reclaimed: bool) -> None:
         store = self.db.reminders
         now = self.clock()
+        if not await store.renew_claim(reminder.id, self.owner, now, self.lease_seconds):
+            log.info("Reminder %s was taken over by another process; not sending", reminder.id)
+            return
         overdue = (now - reminder.due_at).total_seconds()
         if overdue > self.grace.total_seconds() and not reclaimed:
             await store.mark_final(
