@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+
+import discord
 
 from bot import constants as c
 from bot.models import Answer, BaseStats, Entry
@@ -93,10 +95,13 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
             fields.append(
                 ("Ceremony", _clip(safe_display(entry.ceremony), c.EMBED_FIELD_VALUE_MAX))
             )
+        ahead = entry.starts_at is None or entry.starts_at > discord.utils.utcnow()
+        outcome = "" if ahead else safe_display(entry.outcome)  # it tells what happened
         return Card(
             title=title,
             description=_clip(
-                safe_display(entry.outcome) or "No outcome yet.", c.EMBED_DESCRIPTION_MAX
+                outcome or ("Not held yet." if ahead else "No outcome recorded."),
+                c.EMBED_DESCRIPTION_MAX,
             ),
             fields=tuple(fields),
             source_name=source[0],
@@ -212,7 +217,7 @@ def next_event_card(event: Entry | None, undated: Sequence[Entry]) -> Card:
     return Card(
         title=f"Next: {base.title}"[: c.EMBED_TITLE_MAX],
         description=event_when(event),
-        fields=((("What", base.description),) if event.outcome else ()) + fields,
+        fields=fields,  # no outcome: the event has not happened yet
         source_name=base.source_name,
         source_url=base.source_url,
         footer="Dates are shown in your own time zone.",
@@ -240,7 +245,7 @@ def events_pages(events: Sequence[Entry], now: dt.datetime, per_page: int = 5) -
         for e in chunk:
             state = "upcoming" if e.starts_at is None or e.starts_at > now else "past"
             value = f"{event_when(e)} · {state}"
-            if e.outcome:
+            if e.outcome and state == "past":  # an outcome tells what happened
                 value += f"\n{_clip(safe_display(e.outcome), 700)}"
             fields.append(
                 (
@@ -294,50 +299,95 @@ def record_pages(facts: Sequence[Entry], per_page: int = 6) -> Pages:
     return Pages(tuple(cards))
 
 
-HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("Ask", (("/ask question", "Ask anything about Look Back: facts, quotes, story, awards."),)),
+# (group, ((command path, options as typed, what it does), ...)); the paths are the slash
+# commands' qualified names, so /help can be checked against the command tree.
+HELP: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
+    ("Ask", (("ask", "question", "Ask anything about Look Back: facts, quotes, story, awards."),)),
     (
         "Look up",
         (
-            ("/fact [query]", "A fact about the film (autocomplete), or a random one."),
+            ("fact", "[query]", "A fact about the film (autocomplete), or a random one."),
             (
-                "/quote [search] [speaker]",
+                "quote",
+                "[search] [speaker]",
                 "A quote by the people behind the film, or a random one.",
             ),
-            ("/synopsis [spoilers]", "The premise, or the full story with spoilers hidden."),
+            ("synopsis", "[spoilers]", "The premise, or the full story with spoilers hidden."),
         ),
     ),
     (
         "Awards watch",
         (
-            ("/awards next", "The next awards date, with a countdown."),
-            ("/awards list", "Past and upcoming awards events and their outcomes."),
-            ("/awards record", "Every award and nomination the film has."),
-            ("/awards query question", "Ask a question about awards and the Oscars."),
+            ("awards next", "", "The next awards date, with a countdown."),
+            ("awards list", "", "Past and upcoming awards events and their outcomes."),
+            ("awards record", "", "Every award and nomination the film has."),
+            ("awards query", "question", "Ask a question about awards and the Oscars."),
         ),
     ),
     (
         "About",
         (
-            ("/help", "This list of commands."),
-            ("/about", "Version, size of the fact base, uptime and sources."),
+            ("help", "", "This list of commands."),
+            ("about", "", "Version, size of the fact base, uptime and sources."),
         ),
     ),
 )
+HelpLine = tuple[str, str, str]  # (command path, options as typed, what it does)
 
 
-def help_card() -> Card:
-    """Every command with its description, grouped."""
-    fields = tuple(
-        (group, "\n".join(f"`{name}` — {desc}" for name, desc in commands))
-        for group, commands in HELP
-    )
+def help_paths() -> frozenset[str]:
+    """The command paths the curated help describes."""
+    return frozenset(path for _, commands in HELP for path, _, _ in commands)
+
+
+def help_group_of(path: str) -> str | None:
+    """The curated group holding commands with the same first word as `path`, if any."""
+    root = path.split()[0]
+    return next((g for g, lines in HELP if any(p.split()[0] == root for p, _, _ in lines)), None)
+
+
+def help_card(
+    available: Collection[str] | None = None, extra: Sequence[tuple[str, HelpLine]] = ()
+) -> Card:
+    """Every command with its description, grouped.
+
+    `available` (command paths) drops curated lines for commands that are not there — say, an
+    extension that failed to load; None keeps them all. `extra` adds (group, line) for commands
+    the curated list does not know. A group too long for one field continues in the next.
+    """
+    groups: dict[str, list[HelpLine]] = {
+        group: [line for line in lines if available is None or line[0] in available]
+        for group, lines in HELP
+    }
+    for group, line in extra:
+        groups.setdefault(group, []).append(line)
+    fields: list[tuple[str, str]] = []
+    for group, lines in groups.items():
+        texts = [f"`{_usage(path, options)}` — {desc}" for path, options, desc in lines]
+        for n, chunk in enumerate(_chunks(texts, c.EMBED_FIELD_VALUE_MAX)):
+            fields.append((group if n == 0 else f"{group} (continued)", chunk))
     return Card(
         title="Look Back bot — commands",
-        fields=fields,
+        fields=tuple(fields),
         description="Answers come from a checked fact base with a source on every "
         "entry. Ask in English or Japanese (ルックバック, 押山清高, 藤野, 京本 …).",
     )
+
+
+def _usage(path: str, options: str) -> str:
+    return f"/{path} {options}" if options else f"/{path}"
+
+
+def _chunks(lines: Sequence[str], limit: int) -> list[str]:
+    """Lines joined into as few texts of at most `limit` characters as possible."""
+    chunks: list[str] = []
+    for line in lines:
+        line = _clip(line, limit)
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return chunks
 
 
 def about_card(

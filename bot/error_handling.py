@@ -9,6 +9,8 @@ Errors are handled in this order:
 4. `TransformerError` (an option Discord let through that we cannot read) — a short hint.
 5. Anything else — logged with its traceback; the user gets a generic apology (ephemeral).
    No traceback or raw exception text ever reaches a user.
+
+A failing button (`OwnedView.on_error`) takes the same path: `handle_component_error`.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
 
-def user_message(error: app_commands.AppCommandError) -> str | None:
+def user_message(error: Exception) -> str | None:
     """The short message for an expected error, or None for a bug."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, app_commands.CommandOnCooldown):
-        return f"You're asking quickly — try again in {math.ceil(original.retry_after)} s."
+        # At the very end of the window discord.py reports 0 s left, yet still refuses.
+        wait = max(1, math.ceil(original.retry_after))
+        return f"You're asking quickly — try again in {wait} s."
     if isinstance(original, UserFacingError):
         return original.message
     if isinstance(original, app_commands.NoPrivateMessage):
@@ -48,12 +52,23 @@ async def handle_app_command_error(
     interaction: discord.Interaction[Any], error: app_commands.AppCommandError
 ) -> None:
     """Answer an error as described in the module docstring."""
+    command = interaction.command.qualified_name if interaction.command else "?"
+    await _answer_error(interaction, error, f"/{command}")
+
+
+async def handle_component_error(interaction: discord.Interaction[Any], error: Exception) -> None:
+    """Answer an error raised by a button's callback, like a command's."""
+    await _answer_error(interaction, error, "a button")
+
+
+async def _answer_error(
+    interaction: discord.Interaction[Any], error: Exception, where: str
+) -> None:
     message = user_message(error)
     if message is None:
-        command = interaction.command.qualified_name if interaction.command else "?"
-        log.error("Unhandled error in /%s", command, exc_info=error)
+        log.error("Unhandled error in %s", where, exc_info=error)
         message = APOLOGY
     try:
         await respond(interaction, content=message, ephemeral=True)
     except discord.HTTPException as exc:
-        log.warning("Could not tell the user about an error: %s", exc)
+        log.warning("Could not tell the user about an error in %s: %s", where, exc)

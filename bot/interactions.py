@@ -40,14 +40,30 @@ async def respond(
         kwargs["view"] = view
     try:
         if not interaction.response.is_done():
-            await interaction.response.send_message(**kwargs)
-            return await interaction.original_response() if view is not None else None
+            callback = await interaction.response.send_message(**kwargs)
+            if view is None:
+                return None
+            if isinstance(callback.resource, discord.InteractionMessage):
+                return callback.resource
+            return await _original_response(interaction)
         return await interaction.followup.send(wait=True, **kwargs)
     except discord.NotFound as exc:
         if exc.code in (10062, 10015):
             log.warning("Interaction %s expired before it was answered", interaction.id)
             return None
         raise
+
+
+async def _original_response(interaction: discord.Interaction[Any]) -> discord.Message | None:
+    """The message just sent, for views that edit it later; None (logged) if Discord won't say.
+
+    The answer is already on screen: failing here must not turn it into an error message.
+    """
+    try:
+        return await interaction.original_response()
+    except discord.HTTPException as exc:
+        log.warning("Could not fetch the response to interaction %s: %s", interaction.id, exc)
+        return None
 
 
 class OwnedView(discord.ui.View):
@@ -69,6 +85,14 @@ class OwnedView(discord.ui.View):
             allowed_mentions=NO_PINGS,
         )
         return False
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """A button failed: answered like a failed command (`bot.error_handling`)."""
+        from bot.error_handling import handle_component_error  # that module imports this one
+
+        await handle_component_error(interaction, error)
 
     async def on_timeout(self) -> None:
         """Grey the buttons out so nobody clicks a dead view."""
@@ -101,25 +125,31 @@ class PagesView(OwnedView):
         """The embed of the page shown now."""
         return card_embed(self.pages[self.index])
 
-    async def _show(self, interaction: discord.Interaction[Any]) -> None:
+    async def _show(self, interaction: discord.Interaction[Any], index: int) -> None:
+        shown = self.index
+        self.index = max(0, min(len(self.pages) - 1, index))
         self._sync_buttons()
-        await interaction.response.edit_message(embed=self.current_embed(), view=self)
+        try:
+            await interaction.response.edit_message(embed=self.current_embed(), view=self)
+        except BaseException:
+            # The message still shows the old page: stay on it, or the next click skips one.
+            self.index = shown
+            self._sync_buttons()
+            raise
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[PagesView]
     ) -> None:
         """Show the page before."""
-        self.index = max(0, self.index - 1)
-        await self._show(interaction)
+        await self._show(interaction, self.index - 1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
     async def next(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[PagesView]
     ) -> None:
         """Show the page after."""
-        self.index = min(len(self.pages) - 1, self.index + 1)
-        await self._show(interaction)
+        await self._show(interaction, self.index + 1)
 
 
 async def send_pages(

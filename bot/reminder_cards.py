@@ -29,8 +29,7 @@ def reminder_card(event: Entry, reminder: Reminder, *, late: bool) -> Card:
     else:
         headline = f"{safe_display(event.title)} starts {lead_words(reminder.lead_seconds)}."
     lines = [headline, "", f"**When:** {event_when(event)}"]
-    if event.outcome:
-        lines += ["", safe_display(event.outcome)]
+    # No outcome: a reminder comes before the event, and an outcome tells what happened.
     if late:
         lines += ["", "*Sent late: the bot was offline when this reminder was due. Sorry!*"]
     return Card(

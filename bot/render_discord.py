@@ -56,6 +56,8 @@ def embed_length_ok(embed: discord.Embed) -> bool:
         and len(embed.title or "") <= c.EMBED_TITLE_MAX
         and len(embed.description or "") <= c.EMBED_DESCRIPTION_MAX
         and len(embed.fields) <= 25
+        and len(embed.footer.text or "") <= c.EMBED_FOOTER_MAX
+        and len(embed.author.name or "") <= c.EMBED_AUTHOR_MAX
         and all(len(f.name or "") <= c.EMBED_FIELD_NAME_MAX for f in embed.fields)
         and all(len(f.value or "") <= c.EMBED_FIELD_VALUE_MAX for f in embed.fields)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -18,9 +19,30 @@ from bot.render_discord import card_embed
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COOLDOWN = app_commands.checks.cooldown(
-    c.PUBLIC_COOLDOWN_RATE, c.PUBLIC_COOLDOWN_PER, key=lambda i: i.user.id
+# One bucket per user, shared by every public command, held per bot: a module-level mapping
+# (what `app_commands.checks.cooldown` keeps) would outlive the bot and carry one bot's
+# cooldowns over to the next one started in the same process.
+_COOLDOWNS: weakref.WeakKeyDictionary[discord.Client, dict[int, app_commands.Cooldown]] = (
+    weakref.WeakKeyDictionary()
 )
+
+
+async def _public_cooldown(interaction: discord.Interaction[Any]) -> bool:
+    """At most PUBLIC_COOLDOWN_RATE public commands per PUBLIC_COOLDOWN_PER seconds per user."""
+    buckets = _COOLDOWNS.setdefault(interaction.client, {})
+    now = interaction.created_at.timestamp()
+    for user_id in [k for k, b in buckets.items() if b.get_tokens(now) == b.rate]:
+        del buckets[user_id]  # idle again: forget it, so the mapping stays small
+    bucket = buckets.setdefault(
+        interaction.user.id, app_commands.Cooldown(c.PUBLIC_COOLDOWN_RATE, c.PUBLIC_COOLDOWN_PER)
+    )
+    retry_after = bucket.update_rate_limit(now)
+    if retry_after is not None:
+        raise app_commands.CommandOnCooldown(bucket, retry_after)
+    return True
+
+
+PUBLIC_COOLDOWN = app_commands.check(_public_cooldown)
 
 
 def bot_of(interaction: discord.Interaction[Any]) -> LookBackBot:
@@ -31,11 +53,8 @@ def bot_of(interaction: discord.Interaction[Any]) -> LookBackBot:
 async def answer_suggestion(interaction: discord.Interaction[Any], uid: str) -> None:
     """A did-you-mean button was clicked: answer that entry."""
     kind, _, key = uid.partition(":")
-    service = bot_of(interaction).service
-    entry = await service.db.get_entry(cast(Kind, kind), key, interaction.guild_id)
-    if entry is None:
-        await respond(interaction, content="That entry is no longer here.", ephemeral=True)
-        return
+    # NotFound (hidden or deleted since) is shown by the view's error path.
+    entry = await bot_of(interaction).service.get(cast(Kind, kind), key, interaction.guild_id)
     await respond(interaction, embed=card_embed(entry_card(entry)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import discord
@@ -27,7 +28,16 @@ class Meta(commands.Cog):
     @PUBLIC_COOLDOWN
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         """Every command, with what it does."""
-        await respond(interaction, embed=card_embed(cards.help_card()), ephemeral=True)
+        commands_here = list(_leaf_commands(bot_of(interaction).tree.get_commands()))
+        known = cards.help_paths()
+        extra = [
+            (cards.help_group_of(line[0]) or ("Moderators" if moderators else "More"), line)
+            for line, moderators in commands_here
+            if line[0] not in known
+        ]
+        available = {line[0] for line, _ in commands_here}
+        card = cards.help_card(available=available, extra=extra)
+        await respond(interaction, embed=card_embed(card), ephemeral=True)
 
     @app_commands.command(
         name=_("about"), description=_("Version, size of the fact base, uptime and sources.")
@@ -40,6 +50,25 @@ class Meta(commands.Cog):
         latency = bot.latency * 1000 if math.isfinite(bot.latency) else None
         card = cards.about_card(__version__, stats, bot.service.uptime_seconds, latency)
         await respond(interaction, embed=card_embed(card))
+
+
+def _leaf_commands(
+    commands: Iterable[
+        app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
+    ],
+    moderators: bool = False,
+) -> Iterator[tuple[cards.HelpLine, bool]]:
+    """Every slash command a user can run: (path, options as typed, description), and whether
+    it is hidden by default from members without permissions (a moderator command)."""
+    for command in commands:
+        restricted = moderators or getattr(command, "default_permissions", None) is not None
+        if isinstance(command, app_commands.Group):
+            yield from _leaf_commands(command.commands, restricted)
+        elif isinstance(command, app_commands.Command):
+            options = " ".join(
+                p.display_name if p.required else f"[{p.display_name}]" for p in command.parameters
+            )
+            yield (command.qualified_name, options, command.description), restricted
 
 
 async def setup(bot: LookBackBot) -> None:

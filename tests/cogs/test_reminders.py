@@ -81,6 +81,8 @@ async def test_reminders_fire_at_each_lead_time_and_only_then(simcord_env, world
     assert ":F>" in description
     assert ":R>" in description
     assert "starts in 7 days" in description
+    # An outcome tells what happened: a reminder before the event must not show one.
+    assert "A ceremony for the tests." not in description
     assert "starting now" in (reminders_in(channel)[-1].embeds[0].description or "")
     # The message may ping the configured role and nothing else.
     posts = [
