@@ -29,6 +29,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.synopsis",
     "cogs.awards",
     "cogs.meta",
+    "cogs.admin",
 )
 
 

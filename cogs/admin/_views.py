@@ -1,0 +1,335 @@
+"""The forms and buttons of /admin: every submission and click checks the moderator again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.admin import MODAL_TITLE_MAX, TEXT_INPUT_MAX, parse_aliases
+from bot.cards import Card
+from bot.error_handling import handle_component_error
+from bot.interactions import NO_PINGS, OwnedView, PagesView
+from bot.models import Entry, Kind
+
+if TYPE_CHECKING:
+    from cogs.admin import Admin
+
+log = logging.getLogger(__name__)
+
+FORM_TIMEOUT_SECONDS = 15 * 60.0  # time to type a long answer
+Confirmed = Callable[[discord.Interaction[Any]], Awaitable[tuple[str, discord.Embed | None]]]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _text(
+    custom_id: str,
+    *,
+    max_length: int,
+    default: str | None = None,
+    paragraph: bool = False,
+    required: bool = True,
+    placeholder: str | None = None,
+) -> discord.ui.TextInput[Any]:
+    # A pre-filled value longer than the field would make Discord refuse the whole form.
+    value = default[:max_length] if default else None
+    return discord.ui.TextInput(
+        custom_id=custom_id,
+        style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+        max_length=max_length,
+        min_length=1 if required else None,
+        required=required,
+        default=value,
+        placeholder=placeholder,
+    )
+
+
+class AdminForm(discord.ui.Modal):
+    """A form that saves one entry of this server (added, or edited)."""
+
+    def __init__(self, cog: Admin, kind: Kind, entry: Entry | None, title: str) -> None:
+        super().__init__(title=_clip(title, MODAL_TITLE_MAX), timeout=FORM_TIMEOUT_SECONDS)
+        self.cog = cog
+        self.kind = kind
+        self.key = entry.key if entry is not None else None
+        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        self.checkbox: discord.ui.Checkbox[Any] | None = None
+
+    def add_text(self, label: str, text_input: discord.ui.TextInput[Any], hint: str = "") -> None:
+        """Add one labelled text field."""
+        self.inputs[text_input.custom_id] = text_input
+        self.add_item(discord.ui.Label(text=label, component=text_input, description=hint or None))
+
+    def add_spoiler(self, default: bool) -> None:
+        """Add the spoiler checkbox."""
+        self.checkbox = discord.ui.Checkbox(custom_id="spoiler", default=default)
+        self.add_item(
+            discord.ui.Label(
+                text="Spoiler",
+                component=self.checkbox,
+                description="Tick if it gives away late-story events (shown behind a tag).",
+            )
+        )
+
+    def value(self, custom_id: str) -> str:
+        """What was typed in one field."""
+        return (self.inputs[custom_id].value or "").strip()
+
+    def fields(self) -> dict[str, Any]:
+        """The entry's fields in the content pack's names."""
+        raise NotImplementedError
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Moderators only, checked again at submission (roles can change while typing)."""
+        await self.cog.require_moderator(interaction)
+        return True
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Save the entry and show it."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.cog.save_form(interaction, self.kind, self.key, self.fields())
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
+        """Answered like a failed command (`bot.error_handling`)."""
+        await handle_component_error(interaction, error)
+
+
+class FactForm(AdminForm):
+    """Add or edit a fact: title, answer, other names, source, spoiler."""
+
+    def __init__(self, cog: Admin, entry: Entry | None) -> None:
+        title = f"Edit fact: {entry.title}" if entry else "Add a fact"
+        super().__init__(cog, "fact", entry, title)
+        self.add_text(
+            "Title", _text("title", max_length=100, default=entry.title if entry else None)
+        )
+        self.add_text(
+            "Answer",
+            _text("answer", max_length=1500, paragraph=True, default=entry.text if entry else None),
+        )
+        self.add_text(
+            "Other names (aliases)",
+            _text(
+                "aliases",
+                max_length=TEXT_INPUT_MAX,
+                paragraph=True,
+                required=False,
+                default="\n".join(entry.aliases) if entry else None,
+                placeholder="One per line: other ways fans ask for it",
+            ),
+        )
+        self.add_text(
+            "Source URL",
+            _text(
+                "source_url",
+                max_length=500,
+                default=entry.source_url if entry else None,
+                placeholder="https://…",
+            ),
+        )
+        self.add_spoiler(entry.spoiler if entry else False)
+
+    def fields(self) -> dict[str, Any]:
+        """The fact's fields."""
+        return {
+            "title": self.value("title"),
+            "answer": self.value("answer"),
+            "aliases": parse_aliases(self.inputs["aliases"].value or ""),
+            "source_url": self.value("source_url"),
+            "spoiler": bool(self.checkbox and self.checkbox.value),
+        }
+
+
+class QuoteForm(AdminForm):
+    """Add or edit a quote: text, speaker, occasion, date, source."""
+
+    def __init__(self, cog: Admin, entry: Entry | None) -> None:
+        title = f"Edit quote: {entry.title}" if entry else "Add a quote"
+        super().__init__(cog, "quote", entry, title)
+        self.add_text(
+            "Quote",
+            _text("text", max_length=1500, paragraph=True, default=entry.text if entry else None),
+            "Word for word, without quotation marks.",
+        )
+        self.add_text(
+            "Speaker", _text("speaker", max_length=100, default=entry.speaker if entry else None)
+        )
+        self.add_text(
+            "Occasion",
+            _text(
+                "occasion",
+                max_length=200,
+                required=False,
+                default=entry.occasion if entry else None,
+                placeholder="Interview with …",
+            ),
+        )
+        self.add_text(
+            "Said on",
+            _text(
+                "said_on",
+                max_length=10,
+                required=False,
+                default=entry.said_on if entry else None,
+                placeholder="YYYY, YYYY-MM or YYYY-MM-DD",
+            ),
+        )
+        self.add_text(
+            "Source URL",
+            _text(
+                "source_url",
+                max_length=500,
+                default=entry.source_url if entry else None,
+                placeholder="https://…",
+            ),
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The quote's fields."""
+        return {
+            "text": self.value("text"),
+            "speaker": self.value("speaker"),
+            "occasion": self.value("occasion"),
+            "said_on": self.value("said_on") or None,
+            "source_url": self.value("source_url"),
+        }
+
+
+def split_long(text: str, limit: int = TEXT_INPUT_MAX) -> tuple[str, str]:
+    """Text for two fields: the first up to `limit`, cut at a paragraph end where possible."""
+    if len(text) <= limit:
+        return text, ""
+    cut = text.rfind("\n\n", 0, limit)
+    if cut <= 0:
+        cut = text.rfind(" ", 0, limit)
+    if cut <= 0:
+        cut = limit
+    return text[:cut].rstrip(), text[cut:].lstrip()
+
+
+class SynopsisForm(AdminForm):
+    """Edit one synopsis section for this server: title, text (two fields), source, spoiler."""
+
+    def __init__(self, cog: Admin, entry: Entry) -> None:
+        super().__init__(cog, "synopsis", entry, f"Edit synopsis: {entry.section}")
+        first, rest = split_long(entry.text)
+        self.add_text("Title", _text("title", max_length=100, default=entry.title))
+        self.add_text(
+            "Text", _text("text", max_length=TEXT_INPUT_MAX, paragraph=True, default=first)
+        )
+        self.add_text(
+            "Text, continued",
+            _text("text_more", max_length=2000, paragraph=True, required=False, default=rest),
+            "Only for a text longer than the field above.",
+        )
+        self.add_text("Source URL", _text("source_url", max_length=500, default=entry.source_url))
+        self.add_spoiler(entry.spoiler)
+
+    def fields(self) -> dict[str, Any]:
+        """The section's fields."""
+        more = self.value("text_more")
+        return {
+            "title": self.value("title"),
+            "text": f"{self.value('text')}\n\n{more}" if more else self.value("text"),
+            "source_url": self.value("source_url"),
+            "spoiler": bool(self.checkbox and self.checkbox.value),
+        }
+
+
+class ModeratorView(OwnedView):
+    """Buttons for the moderator who asked, checked again on every click."""
+
+    def __init__(self, cog: Admin, owner_id: int) -> None:
+        super().__init__(owner_id)
+        self.cog = cog
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """The owner only, and only while they may still moderate here."""
+        if not await super().interaction_check(interaction):
+            return False
+        await self.cog.require_moderator(interaction)
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """Answered like a failed command (`bot.error_handling`)."""
+        await handle_component_error(interaction, error)
+
+
+class ConfirmView(ModeratorView):
+    """Save (or Confirm) and Cancel under a preview; nothing happens until Save."""
+
+    def __init__(
+        self, cog: Admin, owner_id: int, on_confirm: Confirmed, confirm_label: str = "Save"
+    ) -> None:
+        super().__init__(cog, owner_id)
+        self.on_confirm = on_confirm
+        self.confirm.label = confirm_label
+        self._busy = False
+
+    @discord.ui.button(label="Save", style=discord.ButtonStyle.success)
+    async def confirm(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        """Apply what the preview shows."""
+        if self._busy:  # a second click while the first is still being saved
+            await interaction.response.send_message(
+                "Already on it.", ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        self._busy = True
+        try:
+            await interaction.response.defer()
+            content, embed = await self.on_confirm(interaction)
+        finally:
+            self._busy = False
+        self.stop()
+        await interaction.edit_original_response(
+            content=content, embed=embed, view=None, allowed_mentions=NO_PINGS
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        """Leave everything as it is."""
+        self.stop()
+        await interaction.response.edit_message(
+            content="Cancelled: nothing was changed.", view=None, allowed_mentions=NO_PINGS
+        )
+
+
+class ModeratorPagesView(PagesView):
+    """Previous/Next over moderator-only pages (the history), checked again on every click."""
+
+    def __init__(self, cog: Admin, owner_id: int, pages: list[Card]) -> None:
+        super().__init__(owner_id, pages)
+        self.cog = cog
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """The owner only, and only while they may still moderate here."""
+        if not await super().interaction_check(interaction):
+            return False
+        await self.cog.require_moderator(interaction)
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """Answered like a failed command (`bot.error_handling`)."""
+        await handle_component_error(interaction, error)
+
+
+__all__ = [
+    "ConfirmView",
+    "FactForm",
+    "ModeratorPagesView",
+    "QuoteForm",
+    "SynopsisForm",
+]
