@@ -132,8 +132,14 @@ class LookBackBot(commands.AutoShardedBot):
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        """Close the Discord connection, then the database."""
+        """Stop the reminder scheduler, close the Discord connection, then the database.
+
+        `Client.close` does not unload extensions, so the scheduler is stopped here: a query it
+        had in flight would otherwise outlive the database (and the event loop).
+        """
         try:
+            if self.awards_watch is not None:
+                await self.awards_watch.scheduler.stop()
             await super().close()
         finally:
             if self._service is not None:

@@ -26,6 +26,19 @@ def make_bot(db_path: Path, **settings: object) -> LookBackBot:
     )
 
 
+async def restart(env, db_path: Path, **settings: object) -> LookBackBot:  # type: ignore[no-untyped-def]
+    """Restart the bot on the same database, as a new process would.
+
+    simcord detaches the old bot without closing it; its database connection is closed here
+    (as the old process's exit would), so no query of it outlives the test's event loop.
+    """
+    old = env.bot
+    settings.setdefault("owner_ids", frozenset({999}))
+    await env.restart_bot(make_bot(db_path, **settings))
+    await old.service.close()
+    return env.bot
+
+
 @pytest.fixture
 def simcord_bot(db_path: Path) -> LookBackBot:
     """The bot simcord runs."""

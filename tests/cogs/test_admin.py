@@ -21,7 +21,7 @@ from bot.admin import NotModerator
 from bot.client import LookBackBot
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
 from bot.services import FactBase
-from tests.cogs.conftest import make_bot
+from tests.cogs.conftest import restart
 from tests.openapi_check import request_rule_problems
 
 World = tuple[Any, Any, MemberActor, MemberActor]
@@ -692,6 +692,6 @@ async def test_content_survives_a_restart(world: World, simcord_env: Env, db_pat
     guild, channel, fan, mod = world
     await add_fact(mod, channel)
     await mod.slash(channel, "admin fact hide", entry="runtime")
-    await simcord_env.restart_bot(make_bot(db_path, owner_ids=frozenset({999})))
+    await restart(simcord_env, db_path)
     assert "Our first screening" in seen(await fan.slash(channel, "fact", query="first screening"))
     assert "58 minutes" not in seen(await fan.slash(channel, "fact", query="runtime"))

@@ -27,7 +27,7 @@ from bot.errors import BadQuestion, UserFacingError
 from bot.matching import Hit
 from bot.models import Entry, Kind
 from bot.services import FactBase
-from tests.cogs.conftest import make_bot
+from tests.cogs.conftest import restart
 from tests.openapi_check import request_rule_problems
 
 World = tuple[Any, Any, MemberActor, MemberActor]
@@ -355,7 +355,7 @@ async def test_a_restarted_bot_starts_with_fresh_cooldowns(
     await use_five_commands(fan, channel, simcord_env, gap=0)
     assert cooldown_wait(await fan.slash(channel, "help")) == 20
 
-    await simcord_env.restart_bot(make_bot(db_path))
+    await restart(simcord_env, db_path, owner_ids=frozenset())
     after = await fan.slash(channel, "help")
     assert after.response is not None and after.response.embeds  # not "try again"
     assert [type(e) for e in simcord_env.errors] == [app_commands.CommandOnCooldown]

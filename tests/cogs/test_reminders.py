@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.models import Entry, GuildSettings
-from tests.cogs.conftest import make_bot
+from tests.cogs.conftest import restart
 
 HOUR = 3600
 DAY = 86400
@@ -106,7 +106,7 @@ async def test_a_restart_loses_none_and_doubles_none(simcord_env, world, db_path
     await setup_event(simcord_env, guild, channel, days=3)  # leads left: 1d, 1h, 0
     await simcord_env.advance_time(2 * DAY + 60)  # the 1-day reminder
     assert len(reminders_in(channel)) == 1
-    await simcord_env.restart_bot(make_bot(db_path, owner_ids=frozenset({999})))
+    await restart(simcord_env, db_path)
     await simcord_env.advance_time(DAY)
     sent = reminders_in(channel)
     assert len(sent) == 3
@@ -123,7 +123,7 @@ async def test_overdue_reminders_are_sent_late_within_grace_else_missed(
     await setup_event(simcord_env, guild, channel, days=2)  # pending: 1d, 1h, 0
     await simcord_env.bot.awards_watch.scheduler.stop()  # the bot is "down"
     await simcord_env.advance_time(DAY + 2 * HOUR)  # 1-day reminder now 2 h overdue
-    await simcord_env.restart_bot(make_bot(db_path, owner_ids=frozenset({999})))
+    await restart(simcord_env, db_path)
     await simcord_env.advance_time(60)
     late = reminders_in(channel)
     assert len(late) == 1
@@ -131,7 +131,7 @@ async def test_overdue_reminders_are_sent_late_within_grace_else_missed(
 
     await simcord_env.bot.awards_watch.scheduler.stop()
     await simcord_env.advance_time(2 * DAY)  # 1 h and start reminders: over a day overdue
-    await simcord_env.restart_bot(make_bot(db_path, owner_ids=frozenset({999})))
+    await restart(simcord_env, db_path)
     await simcord_env.advance_time(60)
     assert len(reminders_in(channel)) == 1  # too late: recorded, not sent
     assert await simcord_env.bot.service.db.reminders.count("missed") == 2
