@@ -3,10 +3,11 @@
     python -m benchmarks.bench_matching [--sizes 10000 100000] [--questions 400]
 
 For each size it builds a fact base: the shipped pack alone, or the shipped pack plus a
-generated pack of N entries imported with `lookback-bot import` (a real subprocess). It then
-measures, in a fresh process each time so that memory is the bot's own:
+generated pack of N entries imported with `lookback-bot import` (a real subprocess, which also
+stores the matcher's index beside the entries). It then measures, in a fresh process each time
+so that memory is the bot's own:
 
-* start-up to ready (open the database, load the pack if changed, build the index);
+* start-up to ready (open the database, load the pack if changed, read the stored index);
 * process memory (RSS) when ready;
 * per question: `FactBase.ask` (the code path of `/ask`) and `FactBase.complete` (autocomplete),
   median and p99 over the same questions;
@@ -233,6 +234,12 @@ async def accuracy() -> list[str]:
     return lines
 
 
+def _lookback_bot() -> list[str]:
+    """The `lookback-bot` command installed beside this Python, else its module form."""
+    script = Path(sys.executable).with_name("lookback-bot")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "bot"]
+
+
 def main() -> int:
     """Entry point: orchestrates one child process per size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -266,7 +273,7 @@ def main() -> int:
                 pack.write_text(json.dumps(generated_pack(size)), "utf-8")
                 started = time.perf_counter()
                 subprocess.run(
-                    [sys.executable, "-m", "bot", "import", str(pack)],
+                    [*_lookback_bot(), "import", str(pack)],
                     env=env,
                     check=True,
                     capture_output=True,
@@ -275,7 +282,7 @@ def main() -> int:
                 print(f"<!-- imported {size} entries in {time.perf_counter() - started:.1f} s -->")
             else:
                 subprocess.run(
-                    [sys.executable, "-m", "bot", "ask", "warm up"],
+                    [*_lookback_bot(), "ask", "warm up"],
                     env=env,
                     capture_output=True,
                     cwd=tmp,

@@ -38,7 +38,7 @@ from discord import app_commands
 from bot import constants as c
 from bot.cards import Card, event_when, timestamp
 from bot.database import entry_from_snapshot, entry_snapshot, format_utc, parse_utc
-from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
+from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
 from bot.matching import normalize
 from bot.models import AuditRecord, Entry, GuildSettings, Kind, PackProblems, Reminder
 from bot.pack import (
@@ -649,7 +649,7 @@ class AdminService:
             ) from None
         except sqlite3.Error as exc:
             log.warning("Admin change failed in %s: %s", guild_id, exc)
-            raise DatabaseUnavailable() from exc
+            raise database_unavailable(exc) or DatabaseUnavailable() from exc
         await self._refresh_index(guild_id, [(kind, key)])
         if kind == "awards":
             await self.reschedule(guild_id)
@@ -914,7 +914,7 @@ class AdminService:
                 )
         except sqlite3.Error as exc:
             log.warning("Settings change failed in %s: %s", guild_id, exc)
-            raise DatabaseUnavailable() from exc
+            raise database_unavailable(exc) or DatabaseUnavailable() from exc
         if key == REMINDER_SETTINGS:
             await self.reschedule(guild_id)
         return change

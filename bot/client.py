@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import time
@@ -15,6 +16,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.backlog import Backlog, is_deferrable
 from bot.config import Settings, setup_logging
 from bot.error_handling import handle_app_command_error
 from bot.i18n import JapaneseTranslator
@@ -53,12 +55,19 @@ class InteractionTimings:
 
 
 class LookBackTree(app_commands.CommandTree["LookBackBot"]):
-    """The command tree; times every interaction it handles."""
+    """The command tree; times every interaction it handles, queues the questions (`Backlog`)."""
+
+    def __init__(self, client: LookBackBot, **options: Any) -> None:
+        super().__init__(client, **options)
+        self.backlog = Backlog()
 
     async def _call(self, interaction: discord.Interaction[LookBackBot]) -> None:
         started = time.perf_counter()
         try:
-            await super()._call(interaction)
+            if is_deferrable(interaction):
+                await self.backlog.run(interaction, functools.partial(super()._call, interaction))
+            else:
+                await super()._call(interaction)
         finally:
             self.client.timings.add(time.perf_counter() - started)
 

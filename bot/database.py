@@ -2,6 +2,22 @@
 
 Every value reaches SQLite as a bound parameter. Table and column names in the statements come
 only from the constant `TABLES` below, never from user input.
+
+Faults of the file under the running bot are met here, before anything is written:
+
+- *Locked* by another program's write: a write waits up to `WRITE_WAIT_SECONDS`, trying
+  `BEGIN IMMEDIATE` with a short busy timeout and pausing asynchronously in between, so the
+  connection's one worker thread keeps serving other commands' reads meanwhile (a 5-second
+  busy wait inside that thread would stall every command, including the answers that must
+  reach Discord within 3 seconds). It then fails with SQLite's "database is locked".
+- *Read-only*: a file the bot may not write is opened read-only (`mode=ro`, or `immutable=1`
+  when SQLite could not even read it otherwise); reads work, every write is refused.
+- *Removed or replaced* (unlinked, or another file moved over it): the open descriptor would
+  keep working on the deleted inode and every change would be lost, so each write first checks
+  that the path still names the file that was opened, and refuses (with a logged error)
+  otherwise.
+
+What a user is told about each fault is decided in one place, `bot.errors.database_unavailable`.
 """
 
 from __future__ import annotations
@@ -10,19 +26,22 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import re
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import aiosqlite
 import discord
 
 from bot.constants import SHIPPED_GUILD
+from bot.errors import DB_MISSING, DB_READ_ONLY, WriteRefused, is_busy
 from bot.models import (
     AuditRecord,
     BaseStats,
@@ -36,6 +55,15 @@ from bot.models import (
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+#: How long a write waits for another program's write lock before giving up.
+WRITE_WAIT_SECONDS: Final = 5.0
+#: Reads (and everything but the start of a write) may wait this long for a lock.
+BUSY_TIMEOUT_MS: Final = 5000
+#: Each attempt to start a write blocks the connection's thread at most this long ...
+_BEGIN_BUSY_TIMEOUT_MS: Final = 20
+#: ... and between attempts the task pauses (asynchronously) this long, then longer.
+_BEGIN_PAUSES: Final = (0.02, 0.05, 0.1, 0.2, 0.25)
 
 
 @dataclass(frozen=True)
@@ -204,23 +232,34 @@ def _migration_files() -> list[tuple[int, str, str]]:
 class Database:
     """The bot's SQLite fact base."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, *, read_only: bool = False) -> None:
         self._conn = conn
         self.path = path
+        self.read_only = read_only
+        self._identity = _file_identity(path)
         self._tx_lock = asyncio.Lock()
         self.reminders = ReminderStore(self)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        """Open (creating if needed) the database at `path` and apply pending migrations."""
+    async def open(cls, path: Path | str, *, read_only: bool | None = None) -> Database:
+        """Open (creating if needed) the database at `path` and apply pending migrations.
+
+        An existing file the bot may not write (or whose folder it may not write) is opened
+        read-only, as is any file when `read_only` is True; it must need no migration.
+        """
         path = Path(path)
-        if str(path) != ":memory:":
+        in_memory = str(path) == ":memory:"
+        if read_only is None:
+            read_only = not in_memory and path.exists() and not _writable(path)
+        if read_only:
+            return await cls._open_read_only(path)
+        if not in_memory:
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            await _run(conn, "PRAGMA busy_timeout = 5000")
+            await _run(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await _run(conn, "PRAGMA journal_mode = WAL")
             await _run(conn, "PRAGMA foreign_keys = ON")
             await _run(conn, "PRAGMA synchronous = NORMAL")
@@ -228,28 +267,92 @@ class Database:
         except BaseException:
             await conn.close()
             raise
+        db._identity = _file_identity(path)  # the file exists by now
+        return db
+
+    @classmethod
+    async def _open_read_only(cls, path: Path) -> Database:
+        conn = await _connect_read_only(path)
+        db = cls(conn, path, read_only=True)
+        try:
+            await _run(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            async with conn.execute("SELECT version FROM schema_migrations") as cur:
+                done = {row[0] for row in await cur.fetchall()}
+            missing = [name for version, name, _ in _migration_files() if version not in done]
+            if missing:
+                raise RuntimeError(
+                    f"The database {path} is read-only and needs the migrations "
+                    f"{', '.join(missing)}; make it writable and start again."
+                )
+        except BaseException:
+            await conn.close()
+            raise
+        log.warning("The database %s is not writable: opened read-only; changes are refused", path)
         return db
 
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()
 
+    def _check_writable(self) -> None:
+        """Refuse a write that could not be kept (see the module docstring)."""
+        if self.read_only:
+            raise WriteRefused(DB_READ_ONLY)
+        if self._identity is not None and _file_identity(self.path) != self._identity:
+            log.error(
+                "The database file %s was removed or replaced while the bot was running; "
+                "refusing to write (restart the bot on the right file)",
+                self.path,
+            )
+            raise WriteRefused(DB_MISSING)
+
+    async def _begin(self, wait: float) -> None:
+        """BEGIN IMMEDIATE, waiting up to `wait` seconds for another program's write lock."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        pauses = iter(_BEGIN_PAUSES)
+        await _run(self._conn, f"PRAGMA busy_timeout = {_BEGIN_BUSY_TIMEOUT_MS}")
+        try:
+            while True:
+                try:
+                    await _run(self._conn, "BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    left = deadline - loop.time()
+                    if not is_busy(exc) or left <= 0:
+                        raise
+                await asyncio.sleep(min(next(pauses, _BEGIN_PAUSES[-1]), left))
+        finally:
+            await _run(self._conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, wait: float | None = None) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: everything inside commits together or not at all.
 
         Tasks of this process share one connection, so transactions are serialised here; other
-        processes are kept out by SQLite's own lock (BEGIN IMMEDIATE, busy_timeout).
+        processes are kept out by SQLite's own lock (BEGIN IMMEDIATE), waited for up to `wait`
+        seconds (`WRITE_WAIT_SECONDS`). A read-only, removed or replaced file raises
+        `WriteRefused` (a `sqlite3.OperationalError`) at once.
         """
         async with self._tx_lock:
-            await _run(self._conn, "BEGIN IMMEDIATE")
+            self._check_writable()
+            await self._begin(WRITE_WAIT_SECONDS if wait is None else wait)
             try:
                 yield self._conn
-            except BaseException:
-                await _run(self._conn, "ROLLBACK")
-                raise
-            else:
                 await _run(self._conn, "COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
+    async def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk, an I/O error, a failed COMMIT);
+        # the connection must leave the transaction either way, or no later write could start.
+        if not self._conn.in_transaction:
+            return
+        try:
+            await _run(self._conn, "ROLLBACK")
+        except sqlite3.Error as exc:
+            log.error("ROLLBACK failed: %s", exc)
 
     # -- migrations ---------------------------------------------------------------------------
 
@@ -618,6 +721,100 @@ class Database:
             rows = await cur.fetchall()
         return [_row_to_audit(r) for r in rows]
 
+    # -- the matcher's stored index (migration 0003, bot/matching.py) -------------------------
+
+    async def match_index_batches(self, kind: Kind, size: int = 4096) -> AsyncIterator[list[Any]]:
+        """Every entry of `kind` in the order of `all_entries`, in batches of (guild_id, key,
+        title, norm_title, key_tokens, body_tokens, forms, long_forms): its stored index row
+        (without its surfaces), or None in every field after the key when the entry has no row
+        or its row was made from other content than the entry holds now (`match_source`)."""
+        sql = (
+            "SELECT t.guild_id, t.key, m.title, m.norm_title, m.key_tokens, m.body_tokens,"  # noqa: S608 - names from TABLES
+            " m.forms, m.long_forms"
+            f" FROM {TABLES[kind].name} t LEFT JOIN match_index m ON m.kind = ?"
+            " AND m.guild_id = t.guild_id AND m.key = t.key"
+            f" AND m.source = {_match_source_sql(kind, 't')} ORDER BY t.guild_id, t.key"
+        )
+        async with self._conn.execute(sql, (kind,)) as cur:
+            cur.row_factory = None  # plain tuples: there may be a hundred thousand rows
+            while batch := await cur.fetchmany(size):
+                yield list(batch)
+
+    async def save_match_index(
+        self, rows: Iterable[Sequence[Any]], *, version: str, replace_all: bool = False
+    ) -> None:
+        """Store index rows (kind, guild_id, key, source, title, norm_title, key_tokens,
+        body_tokens, forms, long_forms, surfaces) over those of the same entries, and the
+        analysis version they were made with; `replace_all` drops every other row first."""
+        async with self.transaction() as conn:
+            if replace_all:
+                await _run(conn, "DELETE FROM match_index")
+            cursor = await conn.executemany(
+                "INSERT INTO match_index (kind, guild_id, key, source, title, norm_title,"
+                " key_tokens, body_tokens, forms, long_forms, surfaces)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, guild_id, key)"
+                " DO UPDATE SET source = excluded.source, title = excluded.title,"
+                " norm_title = excluded.norm_title, key_tokens = excluded.key_tokens,"
+                " body_tokens = excluded.body_tokens, forms = excluded.forms,"
+                " long_forms = excluded.long_forms, surfaces = excluded.surfaces",
+                rows,
+            )
+            await cursor.close()
+            await self._set_meta(conn, "match_index_version", version)
+            await self._set_meta(conn, "match_vocab_valid", "0")
+
+    async def match_index_count(self) -> int:
+        """How many index rows are stored (orphans included)."""
+        async with self._conn.execute("SELECT COUNT(*) FROM match_index") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def prune_match_index(self) -> int:
+        """Drop the index rows of entries that no longer exist; returns how many."""
+        removed = 0
+        async with self.transaction() as conn:
+            for kind, table in TABLES.items():
+                removed += await _run(
+                    conn,
+                    "DELETE FROM match_index WHERE kind = ? AND NOT EXISTS"  # noqa: S608
+                    f" (SELECT 1 FROM {table.name} t WHERE t.guild_id = match_index.guild_id"
+                    " AND t.key = match_index.key)",
+                    (kind,),
+                )
+            await self._set_meta(conn, "match_vocab_valid", "0")
+        return removed
+
+    async def match_index_surfaces(self, kind: Kind, size: int = 4096) -> AsyncIterator[list[str]]:
+        """The `surfaces` of every stored index row of `kind`, in the order of `all_entries`."""
+        async with self._conn.execute(
+            "SELECT surfaces FROM match_index WHERE kind = ? ORDER BY guild_id, key", (kind,)
+        ) as cur:
+            while batch := await cur.fetchmany(size):
+                yield [row[0] for row in batch]
+
+    async def match_vocab(self) -> tuple[str, str] | None:
+        """The stored typo vocabulary (surfaces, tokens: aligned space-separated lists), or None
+        when it is out of date."""
+        if await self.get_meta("match_vocab_valid") != "1":
+            return None
+        async with self._conn.execute(
+            "SELECT surfaces, tokens FROM match_vocab WHERE id = 1"
+        ) as cur:
+            row = await cur.fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
+    async def save_match_vocab(self, surfaces: str, tokens: str) -> None:
+        """Replace the stored typo vocabulary and mark it up to date."""
+        async with self.transaction() as conn:
+            await _run(
+                conn,
+                "INSERT INTO match_vocab (id, surfaces, tokens) VALUES (1, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET surfaces = excluded.surfaces,"
+                " tokens = excluded.tokens",
+                (surfaces, tokens),
+            )
+            await self._set_meta(conn, "match_vocab_valid", "1")
+
 
 def _row_to_audit(r: aiosqlite.Row) -> AuditRecord:
     return AuditRecord(
@@ -950,7 +1147,75 @@ def _new_nonce() -> str:
     return secrets.token_hex(12)
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`; None in memory or when nothing is there."""
+    if str(path) == ":memory:":
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file and create its journal files next to it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+async def _connect_read_only(path: Path) -> aiosqlite.Connection:
+    """A read-only connection; `immutable=1` when SQLite can't open the file otherwise.
+
+    A WAL database whose `-shm` file is missing in a folder the bot may not write can't be
+    opened with `mode=ro`; `immutable=1` reads it without those files (and without locking,
+    which is safe because nobody who could write it is expected while the bot may not).
+    """
+    uri = _file_uri(path)
+    for mode in ("mode=ro", "immutable=1"):
+        conn = await aiosqlite.connect(f"{uri}?{mode}", uri=True, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        try:
+            await _run(conn, "SELECT COUNT(*) FROM sqlite_master")
+        except sqlite3.OperationalError as exc:
+            await conn.close()
+            if mode == "immutable=1":
+                raise
+            log.info("Opening %s read-only with mode=ro failed (%s); trying immutable", path, exc)
+            continue
+        return conn
+    raise AssertionError("unreachable")
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements (our migrations hold no `;` or `--` in literals)."""
     lines = [re.sub(r"--.*$", "", line) for line in script.splitlines()]
     return "\n".join(lines).split(";")
+
+
+# The fields the matcher's index is made from (beyond title, text, aliases and tags).
+_MATCH_LABELS = ("speaker", "occasion", "section", "ceremony")
+
+
+def _match_source_columns(kind: Kind) -> tuple[str, ...]:
+    table = TABLES[kind]
+    labels = tuple(c for c in table.extra if c in _MATCH_LABELS)
+    return (table.title_column, table.text_column, "aliases", "tags", *labels)
+
+
+def _match_source_sql(kind: Kind, alias: str) -> str:
+    """`match_source` computed by SQLite from a stored row (columns only from `TABLES`)."""
+    return " || char(31) || ".join(f"{alias}.{c}" for c in _match_source_columns(kind))
+
+
+def match_source(entry: Entry) -> str:
+    """The fields of `entry` the matcher's index is made from, as the database stores them.
+
+    Stored with the entry's index row: a row whose `source` no longer equals its entry's
+    (an edit, another process) is out of date, and start-up analyses that entry again.
+    """
+    row = _entry_to_row(entry, "", None)
+    return "\x1f".join(str(row[c]) for c in _match_source_columns(entry.kind))

@@ -5,6 +5,9 @@ Errors are handled in this order:
 1. `CommandOnCooldown` — "try again in N s" (ephemeral).
 2. `UserFacingError` raised by a service or a check (also when wrapped in
    `CommandInvokeError`) — its short message (ephemeral).
+   A SQLite failure of the machine (the file locked by another program, read-only, removed,
+   a disk error) is one too: `bot.errors.database_unavailable` words it ("nothing was
+   changed"), and it is logged as a warning with SQLite's own text.
 3. Other `CheckFailure`s (guild-only, missing permissions) — a short reason (ephemeral).
 4. `TransformerError` (an option Discord let through that we cannot read) — a short hint.
 5. Anything else — logged with its traceback; the user gets a generic apology (ephemeral).
@@ -22,7 +25,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.errors import DatabaseUnavailable, UserFacingError, database_unavailable
 from bot.interactions import respond
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,9 @@ def user_message(error: Exception) -> str | None:
         return f"You're asking quickly — try again in {wait} s."
     if isinstance(original, UserFacingError):
         return original.message
+    problem = database_unavailable(original)
+    if problem is not None:
+        return problem.message
     if isinstance(original, app_commands.NoPrivateMessage):
         return "That command works only inside a server."
     if isinstance(original, app_commands.MissingPermissions | app_commands.CheckFailure):
@@ -68,7 +74,19 @@ async def _answer_error(
     if message is None:
         log.error("Unhandled error in %s", where, exc_info=error)
         message = APOLOGY
+    else:
+        _log_database_problem(error, where)
     try:
         await respond(interaction, content=message, ephemeral=True)
     except discord.HTTPException as exc:
         log.warning("Could not tell the user about an error in %s: %s", where, exc)
+
+
+def _log_database_problem(error: Exception, where: str) -> None:
+    """An operator needs to know the fact base is failing, with SQLite's own words."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, DatabaseUnavailable):
+        cause = original.__cause__ or original.__context__
+        log.warning("The fact base failed in %s: %s (%s)", where, original.message, cause)
+    elif database_unavailable(original) is not None:
+        log.warning("The fact base failed in %s: %s", where, original)

@@ -16,6 +16,15 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 
+#: Set in `interaction.extras` while a public "thinking…" message awaits its answer.
+_THINKING = "lookback_thinking"
+
+
+async def defer_thinking(interaction: discord.Interaction[Any]) -> None:
+    """Acknowledge now with a public "thinking…" message; `respond` replaces it later."""
+    await interaction.response.defer(thinking=True)
+    interaction.extras[_THINKING] = True
+
 
 async def respond(
     interaction: discord.Interaction[Any],
@@ -28,6 +37,8 @@ async def respond(
     """Send a reply: the first response, or a followup when already deferred or answered.
 
     An interaction that expired (Discord's 3-second window, error 10062) is logged, not raised.
+    A private reply to a `defer_thinking` removes the public "thinking…" message first: the
+    first followup would replace it and show the reply to everyone.
     """
     kwargs: dict[str, Any] = {
         "content": content,
@@ -46,6 +57,8 @@ async def respond(
             if isinstance(callback.resource, discord.InteractionMessage):
                 return callback.resource
             return await _original_response(interaction)
+        if interaction.extras.pop(_THINKING, False) and ephemeral:
+            await interaction.delete_original_response()
         return await interaction.followup.send(wait=True, **kwargs)
     except discord.NotFound as exc:
         if exc.code in (10062, 10015):

@@ -104,11 +104,13 @@ class _Checker:
             self._fail(name, f"is {len(value)} characters; at most {max_len}")
         if any(ord(c) < 32 and c not in "\n\t" for c in value):
             self._fail(name, "contains control characters")
+        if _has_surrogates(value):
+            self._fail(name, "is not valid Unicode text")
         return value
 
     def url(self, name: str) -> str:
         value = self.text(name, max_len=500)
-        if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+        if value and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", value):
             self._fail(name, "must be an http:// or https:// URL")
         return value
 
@@ -139,7 +141,9 @@ class _Checker:
                 self._fail(f"{name}[{index}]", "must be non-empty text")
             elif len(item) > max_len:
                 self._fail(f"{name}[{index}]", f"is {len(item)} characters; at most {max_len}")
-            elif pattern is not None and not pattern.match(item):
+            elif _has_surrogates(item):
+                self._fail(f"{name}[{index}]", "is not valid Unicode text")
+            elif pattern is not None and not pattern.fullmatch(item):
                 self._fail(f"{name}[{index}]", f"{item!r} must match {pattern.pattern}")
             else:
                 out.append(item)
@@ -160,7 +164,11 @@ class _Checker:
         if parsed.tzinfo is None:
             self._fail(name, f"{value!r} needs a time zone (Z or +hh:mm)")
             return None
-        return parsed.astimezone(dt.UTC)
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            self._fail(name, f"{value!r} is out of range")
+            return None
 
     def unknown_fields(self, allowed: set[str]) -> None:
         for name in self.raw:
@@ -175,6 +183,11 @@ _FIELDS: dict[Kind, set[str]] = {
     "synopsis": _COMMON_FIELDS | {"section", "title", "text", "spoiler"},
     "awards": _COMMON_FIELDS | {"name", "ceremony", "starts_at", "date_only", "outcome"},
 }
+
+
+def _has_surrogates(text: str) -> bool:
+    """Lone UTF-16 halves (JSON lets `"\\ud800"` through) can't be stored or sent as UTF-8."""
+    return any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def _quote_title(text: str) -> str:
@@ -197,7 +210,7 @@ def parse_entry(
     before = len(problems.problems)
     c = _Checker(problems, where, raw)
     key = c.text("id", max_len=64)
-    if key and not _ID.match(key):
+    if key and not _ID.fullmatch(key):
         problems.add(f"{where} › id", f"{key!r} must be lower-case letters, digits and '-'")
     common: dict[str, Any] = {
         "kind": kind,
@@ -220,7 +233,7 @@ def parse_entry(
     elif kind == "quote":
         text = c.text("text", max_len=1500)
         said_on = raw.get("said_on")
-        if said_on is not None and (not isinstance(said_on, str) or not _DATE.match(said_on)):
+        if said_on is not None and (not isinstance(said_on, str) or not _DATE.fullmatch(said_on)):
             problems.add(f"{where} › said_on", "must be YYYY, YYYY-MM, YYYY-MM-DD or null")
             said_on = None
         title = c.text("title", max_len=100, required=False) or _quote_title(text)
@@ -289,7 +302,8 @@ def _check_manifest(doc: dict[str, Any], file_name: str, problems: PackProblems)
             f"{file_name} › format_version",
             f"must be {FORMAT_VERSION} (got {doc.get('format_version')!r})",
         )
-    if not isinstance(doc.get("pack_version"), str) or not doc.get("pack_version"):
+    version = doc.get("pack_version")
+    if not isinstance(version, str) or not version or _has_surrogates(version):
         problems.add(f"{file_name} › pack_version", "must be non-empty text")
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import discord
 
-from bot.constants import SUGGESTIONS_MAX
-from bot.database import Database
+from bot.constants import KINDS, SUGGESTIONS_MAX
+from bot.database import Database, match_source
 from bot.errors import DatabaseUnavailable, NotFound
-from bot.matching import Hit, Matcher, normalize
+from bot.matching import ANALYSIS_VERSION, Hit, IndexRow, Matcher, index_row, normalize
 from bot.models import Answer, BaseStats, Entry, Kind, Match
 from bot.pack import Pack, load_pack, shipped_pack_path
 from bot.safety import clean_query
@@ -72,20 +72,136 @@ class FactBase:
         return True
 
     async def reindex(self) -> None:
-        """Rebuild the matcher's index from the database."""
+        """Load the matcher's index from the database.
+
+        Each entry's stored index row (table `match_index`, written at import) is read as it
+        is; an entry without one, or whose row no longer matches it (edited since, by a
+        moderator or another process), is analysed again and its row stored. Rows made by
+        another version of the analysis are all made again.
+        """
         started = time.perf_counter()
-        self.matcher.rebuild(await self.db.all_entries(), await self.db.all_hidden())
+        hidden = await self.db.all_hidden()
+        if await self.db.get_meta("match_index_version") != ANALYSIS_VERSION:
+            entries = await self.db.all_entries()
+            rows = [index_row(entry) for entry in entries]
+            self.matcher.load(rows, hidden)
+            await self._store_index(entries, rows, replace_all=True)
+            await self._store_vocabulary()
+            analysed = len(rows)
+        else:
+            analysed = await self._load_index(hidden)
         log.info(
-            "Indexed %d entries in %.0f ms",
+            "Indexed %d entries in %.0f ms (%d analysed, the rest read as stored)",
             len(self.matcher),
             (time.perf_counter() - started) * 1000,
+            analysed,
         )
 
+    async def _load_index(self, hidden: Sequence[tuple[int, str, str]]) -> int:
+        """Stream the stored rows into the matcher; returns how many entries needed analysis."""
+        matcher = self.matcher
+        matcher.begin_load()
+        loaded = 0
+        redone: list[tuple[Entry, IndexRow]] = []
+        for kind in KINDS:
+            async for batch in self.db.match_index_batches(kind):
+                done = 0
+                while done < len(batch):
+                    stale = matcher.add_stored(kind, batch, done)
+                    loaded += stale - done
+                    if stale == len(batch):
+                        break
+                    # No row, or one made from other content: analyse the entry again.
+                    guild_id, key = batch[stale][0], batch[stale][1]
+                    entry = await self.db.get_row(kind, key, guild_id)
+                    if entry is not None:
+                        row = index_row(entry)
+                        matcher.add_row(row)
+                        redone.append((entry, row))
+                    done = stale + 1
+        if redone:
+            await self._store_index([e for e, _ in redone], [r for _, r in redone])
+        if await self.db.match_index_count() > loaded + len(redone):
+            await self._prune_index()
+        vocabulary = await self.db.match_vocab()  # None once the rows changed since it was made
+        if vocabulary is not None and not redone:
+            matcher.set_vocabulary(*vocabulary)
+            matcher.finish_load(hidden)
+        else:
+            await self._read_vocabulary()
+            matcher.finish_load(hidden)
+            await self._store_vocabulary()
+        return len(redone)
+
+    async def _read_vocabulary(self) -> None:
+        """Read the typo vocabulary again from every stored row, in full-load order."""
+        self.matcher.clear_vocabulary()
+        for kind in KINDS:
+            async for batch in self.db.match_index_surfaces(kind):
+                for surfaces in batch:
+                    self.matcher.add_surfaces(surfaces)
+
+    async def _store_vocabulary(self) -> None:
+        try:
+            await self.db.save_match_vocab(*self.matcher.vocabulary())
+        except sqlite3.Error as exc:
+            log.warning("Could not store the matcher's vocabulary: %s", exc)
+
+    async def _store_index(
+        self, entries: Sequence[Entry], rows: Sequence[IndexRow], *, replace_all: bool = False
+    ) -> bool:
+        """Store index rows; a failure only costs analysis time at the next start-up."""
+        try:
+            await self.db.save_match_index(
+                (
+                    (
+                        row.kind,
+                        row.guild_id,
+                        row.key,
+                        match_source(entry),
+                        row.title,
+                        None if row.norm_title == row.title.lower() else row.norm_title,
+                        row.key_tokens,
+                        row.body_tokens,
+                        row.forms,
+                        row.long_forms,
+                        row.surfaces,
+                    )
+                    for entry, row in zip(entries, rows, strict=True)
+                ),
+                version=ANALYSIS_VERSION,
+                replace_all=replace_all,
+            )
+        except sqlite3.Error as exc:
+            log.warning("Could not store the matcher's index rows: %s", exc)
+            return False
+        return True
+
+    async def _prune_index(self) -> None:
+        """Drop the stored rows of deleted entries (they are never read, only take space)."""
+        try:
+            removed = await self.db.prune_match_index()
+        except sqlite3.Error as exc:
+            log.warning("Could not prune the matcher's index rows: %s", exc)
+        else:
+            log.debug("Pruned %d index rows of deleted entries", removed)
+
     async def import_pack(self, pack: Pack, *, origin: str = "import") -> int:
-        """Write a validated pack's entries (all or nothing) and index them."""
+        """Write a validated pack's entries (all or nothing), index them and store the index."""
         count = await self.db.import_entries(pack.entries, origin=origin)
-        for entry in pack.entries:
-            self.matcher.upsert(entry)
+        rows = [index_row(entry) for entry in pack.entries]
+        self.matcher.add_rows(rows)
+        if not await self._store_index(pack.entries, rows):
+            return count
+        # The vocabulary in the order the next start-up reads it (ties between corrections).
+        scratch = Matcher()
+        scratch.begin_load()
+        for kind in KINDS:
+            async for batch in self.db.match_index_surfaces(kind):
+                for surfaces in batch:
+                    scratch.add_surfaces(surfaces)
+        self.matcher.replace_vocabulary(*scratch.vocabulary())
+        await self._store_vocabulary()
         return count
 
     # -- look-ups ---------------------------------------------------------------------------

@@ -19,26 +19,48 @@ from bot.render_discord import card_embed
 
 log = logging.getLogger(__name__)
 
-# One bucket per user, shared by every public command, held per bot: a module-level mapping
-# (what `app_commands.checks.cooldown` keeps) would outlive the bot and carry one bot's
-# cooldowns over to the next one started in the same process.
-_COOLDOWNS: weakref.WeakKeyDictionary[discord.Client, dict[int, app_commands.Cooldown]] = (
-    weakref.WeakKeyDictionary()
-)
+
+class _Cooldowns:
+    """One bucket per user, shared by every public command, held per bot.
+
+    A module-level mapping (what `app_commands.checks.cooldown` keeps) would outlive the bot and
+    carry one bot's cooldowns over to the next one started in the same process. Idle buckets are
+    dropped at most once per cooldown period, so a command costs O(1), not O(active users).
+    """
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, app_commands.Cooldown] = {}
+        self.pruned_at = 0.0
+
+    def check(self, user_id: int, now: float) -> float | None:
+        """Count one use; the seconds to wait when over the limit, else None."""
+        if now - self.pruned_at >= c.PUBLIC_COOLDOWN_PER:
+            self.pruned_at = now
+            idle = [k for k, b in self.buckets.items() if b.get_tokens(now) == b.rate]
+            for key in idle:
+                del self.buckets[key]
+        bucket = self.buckets.get(user_id)
+        if bucket is None:
+            bucket = app_commands.Cooldown(c.PUBLIC_COOLDOWN_RATE, c.PUBLIC_COOLDOWN_PER)
+            self.buckets[user_id] = bucket
+        return bucket.update_rate_limit(now)
+
+    def bucket(self, user_id: int) -> app_commands.Cooldown:
+        """The user's bucket (after `check`)."""
+        return self.buckets[user_id]
+
+
+_COOLDOWNS: weakref.WeakKeyDictionary[discord.Client, _Cooldowns] = weakref.WeakKeyDictionary()
 
 
 async def _public_cooldown(interaction: discord.Interaction[Any]) -> bool:
     """At most PUBLIC_COOLDOWN_RATE public commands per PUBLIC_COOLDOWN_PER seconds per user."""
-    buckets = _COOLDOWNS.setdefault(interaction.client, {})
-    now = interaction.created_at.timestamp()
-    for user_id in [k for k, b in buckets.items() if b.get_tokens(now) == b.rate]:
-        del buckets[user_id]  # idle again: forget it, so the mapping stays small
-    bucket = buckets.setdefault(
-        interaction.user.id, app_commands.Cooldown(c.PUBLIC_COOLDOWN_RATE, c.PUBLIC_COOLDOWN_PER)
-    )
-    retry_after = bucket.update_rate_limit(now)
+    cooldowns = _COOLDOWNS.get(interaction.client)
+    if cooldowns is None:
+        cooldowns = _COOLDOWNS[interaction.client] = _Cooldowns()
+    retry_after = cooldowns.check(interaction.user.id, interaction.created_at.timestamp())
     if retry_after is not None:
-        raise app_commands.CommandOnCooldown(bucket, retry_after)
+        raise app_commands.CommandOnCooldown(cooldowns.bucket(interaction.user.id), retry_after)
     return True
 
 

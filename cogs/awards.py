@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import uuid
 from typing import Any
 
@@ -109,7 +110,15 @@ class Awards(
         """Bring every server's reminders up to date, then start the one scheduler task."""
         self.bot.add_dynamic_items(RemindMeButton)
         self.bot.awards_watch = self.watch
-        await self.watch.reconcile_all()
+        if self.bot.service.db.read_only:
+            # Nothing sent could be recorded as sent: sending would repeat every reminder.
+            log.warning("The database is read-only: awards reminders are not sent")
+            return
+        try:
+            await self.watch.reconcile_all()
+        except sqlite3.Error as exc:
+            # /awards must still answer; the reminders already planned are still sent.
+            log.error("Could not re-plan the awards reminders at start-up: %s", exc)
         self.scheduler.start()
 
     async def cog_unload(self) -> None:
@@ -189,7 +198,7 @@ class Awards(
         new = await db.reminders.subscribe(
             interaction.guild_id, interaction.user.id, key, discord.utils.utcnow()
         )
-        await self.watch.reconcile(interaction.guild_id)
+        await self._replan(interaction.guild_id)
         what = "this event" if key else "every tracked awards event"
         note = ""
         server = interaction.guild.name if interaction.guild else "the server"
@@ -212,6 +221,17 @@ class Awards(
         await respond(
             interaction, content=f"{status}: I'll DM you before {what}.{note}", ephemeral=True
         )
+
+    async def _replan(self, guild_id: int) -> None:
+        """Re-plan a server's reminders after a (committed) subscription change.
+
+        The change is saved already, so the user is told it was; a failure here is logged and
+        mended by the next change or start-up.
+        """
+        try:
+            await self.watch.reconcile(guild_id)
+        except sqlite3.Error as exc:
+            log.error("Re-planning the reminders of %s failed: %s", guild_id, exc)
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -277,10 +297,11 @@ class Awards(
     async def unsubscribe(self, interaction: discord.Interaction[Any]) -> None:
         """Stop the awards direct messages from this server."""
         assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a write may wait
         removed = await self.bot.service.db.reminders.unsubscribe(
             interaction.guild_id, interaction.user.id
         )
-        await self.watch.reconcile(interaction.guild_id)
+        await self._replan(interaction.guild_id)
         text = (
             "Done: no more awards DMs from this server."
             if removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
@@ -35,14 +36,24 @@ async def restart(env, db_path: Path, **settings: object) -> LookBackBot:  # typ
     old = env.bot
     settings.setdefault("owner_ids", frozenset({999}))
     await env.restart_bot(make_bot(db_path, **settings))
-    await old.service.close()
+    await _close_database(old)
     return env.bot
 
 
 @pytest.fixture
-def simcord_bot(db_path: Path) -> LookBackBot:
-    """The bot simcord runs."""
-    return make_bot(db_path, owner_ids=frozenset({999}))
+async def simcord_bot(db_path: Path) -> AsyncIterator[LookBackBot]:
+    """The bot simcord runs; its database is closed afterwards even when a test failed (an open
+    aiosqlite thread would otherwise keep pytest from exiting)."""
+    bot = make_bot(db_path, owner_ids=frozenset({999}))
+    yield bot
+    await _close_database(bot)
+
+
+async def _close_database(bot: LookBackBot) -> None:
+    service = bot._service  # None once the bot closed itself
+    if service is not None:
+        bot._service = None
+        await service.close()
 
 
 @pytest.fixture

@@ -127,6 +127,7 @@ class _SnowflakeFactory:
 
     def __init__(self) -> None:
         self._last = 0
+        self._backdated = 0
 
     def next(self) -> int:
         """Return a new snowflake."""
@@ -135,6 +136,15 @@ class _SnowflakeFactory:
             candidate = self._last + 1
         self._last = candidate
         return candidate
+
+    def backdated(self, seconds: float) -> int:
+        """Return a unique snowflake whose timestamp is ``seconds`` in the past.
+
+        It does not take part in the increasing sequence (its low 22 bits are a counter).
+        """
+        self._backdated = (self._backdated + 1) & 0x3FFFFF
+        millis = int((time.time() - seconds) * 1000) - DISCORD_EPOCH_MS
+        return (millis << 22) | self._backdated
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,6 +298,15 @@ class FakeInteraction:
     update, 7 update, 8 autocomplete, 9 modal); ``response_data`` the callback's ``data``.
     ``original_message`` is the message the response created (``None`` for autocomplete and
     modals), ``followups`` the followup messages.
+
+    Times are :func:`time.monotonic` values in this process: ``created_at`` when its id (a
+    snowflake) says Discord created it (before ``sent_at`` if it was sent with an ``age``),
+    ``sent_at`` just before the INTERACTION_CREATE frame was written to the gateway,
+    ``responded_at`` when the accepted
+    callback request arrived, ``answered_at`` when the request that put the answer on screen
+    arrived (the callback itself, or after a deferral the first followup or edit of the
+    original).  ``callback_attempts`` counts the callback requests for it, refused ones too
+    (but not those answered by a :meth:`FakeDiscord.fail_next` fault).
     """
 
     id: int
@@ -303,6 +322,11 @@ class FakeInteraction:
     original_message: JSON | None = None
     original_deleted: bool = False
     followups: list[JSON] = field(default_factory=list)
+    created_at: float | None = None
+    sent_at: float | None = None
+    responded_at: float | None = None
+    answered_at: float | None = None
+    callback_attempts: int = 0
 
     @property
     def responded(self) -> bool:
@@ -479,6 +503,10 @@ class FakeDiscord:
         nonce_window: Seconds during which ``enforce_nonce`` de-duplicates channel messages.
         echo_bot_messages: Dispatch MESSAGE_CREATE for non-ephemeral messages the bot creates
             (as Discord does), to sessions with the GUILD_MESSAGES / DIRECT_MESSAGES intent.
+        callback_window: If set, an interaction callback arriving more than this many seconds
+            after the interaction was created (its snowflake's time: when it was sent, unless
+            it was sent with an ``age``) is refused with 404 ``Unknown interaction`` (10062),
+            as Discord does after 3 s; ``None`` (default) accepts late callbacks.
     """
 
     def __init__(
@@ -495,6 +523,7 @@ class FakeDiscord:
         application_flags: int = DEFAULT_APPLICATION_FLAGS,
         nonce_window: float = 300.0,
         echo_bot_messages: bool = True,
+        callback_window: float | None = None,
     ) -> None:
         if shard_count < 1:
             raise ValueError("shard_count must be >= 1")
@@ -507,6 +536,7 @@ class FakeDiscord:
         self.application_flags = application_flags
         self.nonce_window = nonce_window
         self.echo_bot_messages = echo_bot_messages
+        self.callback_window = callback_window
 
         self._ids = _SnowflakeFactory()
         self.port: int = 0
@@ -518,6 +548,11 @@ class FakeDiscord:
         self.messages: dict[int, list[JSON]] = {}
         #: Interactions sent with :meth:`send_interaction` and friends, by interaction id.
         self.interactions: dict[int, FakeInteraction] = {}
+        #: Interactions whose answer is on screen (see ``FakeInteraction.answered_at``), ever;
+        #: not reset by :meth:`clear_history`.
+        self.answered_count = 0
+        #: Callbacks refused because they came after ``callback_window``, ever.
+        self.expired_callbacks = 0
         #: Last bulk-synced commands per scope: ``None`` = global, else the guild id.
         self.commands: dict[int | None, list[JSON]] = {}
         #: Known users by id (the bot, guild owners, interaction users ...).
@@ -541,6 +576,7 @@ class FakeDiscord:
         self._connections: set[_Connection] = set()
         self._dm_channels: dict[int, int] = {}  # channel id -> recipient user id
         self._message_index: dict[int, JSON] = {}  # message id -> message
+        self._by_token: dict[str, FakeInteraction] = {}  # interaction token -> interaction
         self._nonces: dict[tuple[int, str], tuple[float, JSON]] = {}
         self._echoed: set[int] = set()
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
@@ -948,6 +984,23 @@ class FakeDiscord:
         """Recorded requests whose method (``"*"`` = any) and path match ``path_glob``."""
         return [r for r in self.requests if r.matches(method, path_glob)]
 
+    def clear_history(self) -> None:
+        """Forget recorded requests, messages and answered interactions (long benchmarks).
+
+        Interactions still waiting for their answer are kept, so their callbacks and followups
+        still work; so are users, guilds, commands and gateway sessions.
+        """
+        self.requests.clear()
+        for channel_messages in self.messages.values():
+            channel_messages.clear()
+        self._message_index.clear()
+        self._nonces.clear()
+        self._echoed.clear()
+        for inter in list(self.interactions.values()):
+            if inter.answered_at is not None:
+                del self.interactions[inter.id]
+                del self._by_token[inter.token]
+
     async def wait_for_response(
         self, interaction: FakeInteraction | int, timeout: float = 5.0
     ) -> FakeInteraction:
@@ -986,6 +1039,11 @@ class FakeDiscord:
     def resume_count(self) -> int:
         """Number of RESUME payloads received (successful or not)."""
         return len(self.resume_payloads)
+
+    @property
+    def session_seqs(self) -> dict[str, int]:
+        """Each known gateway session (connected or resumable): its id -> the last ``s`` sent."""
+        return {sid: session.seq for sid, session in self._sessions.items()}
 
     @property
     def connected_sessions(self) -> int:
@@ -1377,6 +1435,7 @@ class FakeDiscord:
         dm: bool,
         locale: str,
         app_permissions: str | None,
+        age: float = 0.0,
     ) -> tuple[JSON, FakeGuild | None, int]:
         self.add_user(user_id)
         guild: FakeGuild | None = None
@@ -1385,7 +1444,7 @@ class FakeDiscord:
         else:
             guild = self.guilds[guild_id if guild_id is not None else self.default_guild_id]
             channel_id = channel_id or guild.channel_id
-        interaction_id = self._ids.next()
+        interaction_id = self._ids.backdated(age) if age else self._ids.next()
         payload: JSON = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
@@ -1435,7 +1494,11 @@ class FakeDiscord:
             payload=payload,
         )
         self.interactions[inter.id] = inter
+        self._by_token[inter.token] = inter
         shard_id = self._shard_of_guild(guild.id) if guild is not None else 0
+        inter.sent_at = time.monotonic()
+        created = ((inter.id >> 22) + DISCORD_EPOCH_MS) / 1000
+        inter.created_at = inter.sent_at - max(0.0, time.time() - created)
         await self.dispatch("INTERACTION_CREATE", payload, shard_id=shard_id)
         return inter
 
@@ -1456,6 +1519,7 @@ class FakeDiscord:
         dm: bool = False,
         locale: str = "en-US",
         app_permissions: str | None = None,
+        age: float = 0.0,
     ) -> FakeInteraction:
         """Dispatch an application-command (``type=2``) or autocomplete (``type=4``) interaction.
 
@@ -1478,6 +1542,9 @@ class FakeDiscord:
             dm: Send from the user's DM channel instead of a guild.
             locale: The user's locale.
             app_permissions: Override the bot's ``app_permissions``.
+            age: Seconds the interaction has already waited: its id (a snowflake, which is
+                where discord.py's ``Interaction.created_at`` comes from) carries a time that
+                far in the past, as when Discord's event sat in a queue before delivery.
 
         Returns:
             The :class:`FakeInteraction` (``.id``, ``.token``, and later the bot's response).
@@ -1492,6 +1559,7 @@ class FakeDiscord:
             dm=dm,
             locale=locale,
             app_permissions=app_permissions,
+            age=age,
         )
         # Slash command paths split on spaces; context-menu names may contain spaces.
         parts = name.split() if command_type == 1 else [name]
@@ -2222,14 +2290,22 @@ class FakeDiscord:
     def _interaction_by_token(self, p: Mapping[str, str]) -> FakeInteraction | _Result:
         if int(p["app"]) != self.application_id:
             return _error(404, "Unknown Webhook", 10015)
-        for inter in self.interactions.values():
-            if inter.token == p["token"]:
-                return inter
-        return _error(404, "Unknown Webhook", 10015)
+        inter = self._by_token.get(p["token"])
+        if inter is None:
+            return _error(404, "Unknown Webhook", 10015)
+        return inter
 
     async def _r_cb(self, rec: RecordedRequest, p: dict[str, str]) -> _Result:
         inter = self.interactions.get(int(p["iid"]))
         if inter is None or inter.token != p["token"]:
+            return _error(404, "Unknown interaction", 10062)
+        inter.callback_attempts += 1
+        if (
+            self.callback_window is not None
+            and inter.created_at is not None
+            and rec.time - inter.created_at > self.callback_window
+        ):
+            self.expired_callbacks += 1
             return _error(404, "Unknown interaction", 10062)
         if inter.responded:
             return _error(400, "Interaction has already been acknowledged.", 40060)
@@ -2292,12 +2368,20 @@ class FakeDiscord:
                 )
         inter.response_type = ctype
         inter.response_data = data
+        inter.responded_at = rec.time
+        if not inter.deferred:
+            self._mark_answered(inter, rec)
         if message is not None:
             resource["message"] = message
         self._notify()
         if message is not None and ctype == CALLBACK_CHANNEL_MESSAGE:
             await self._echo_message(message)
         return 200, {"interaction": result, "resource": resource}
+
+    def _mark_answered(self, inter: FakeInteraction, rec: RecordedRequest) -> None:
+        if inter.answered_at is None:
+            inter.answered_at = rec.time
+            self.answered_count += 1
 
     def _webhook_message(self, inter: FakeInteraction, p: Mapping[str, str]) -> JSON | _Result:
         mid = p.get("mid")
@@ -2332,6 +2416,7 @@ class FakeDiscord:
         if invalid is not None:
             return invalid
         self._edit_message(message, body, rec.files)
+        self._mark_answered(inter, rec)
         await self._echo_message(message)
         return 200, message
 
@@ -2369,6 +2454,7 @@ class FakeDiscord:
         ):
             # Discord: the first followup after a deferral replaces the "thinking" message.
             self._edit_message(original, body, rec.files)
+            self._mark_answered(inter, rec)
             await self._echo_message(original)
             return 200, original
         message = self._new_message(
@@ -2380,6 +2466,7 @@ class FakeDiscord:
             flags=int(body.get("flags") or 0),
         )
         inter.followups.append(message)
+        self._mark_answered(inter, rec)
         self._notify()
         await self._echo_message(message)
         if rec.query.get("wait", "true").lower() in ("0", "false"):

@@ -253,6 +253,66 @@ async def test_followups_and_deferral(fake: FakeDiscord, client: FakeClient) -> 
     assert slow.followups == []
 
 
+async def test_interaction_times_and_clear_history(fake: FakeDiscord, client: FakeClient) -> None:
+    ping = await answered(fake, await fake.send_interaction("ping"))
+    assert ping.sent_at is not None and ping.responded_at is not None
+    assert ping.sent_at <= ping.responded_at == ping.answered_at
+    assert ping.callback_attempts == 1
+    # Deferred: acknowledged by the callback, on screen with the followup.
+    slow = await fake.send_interaction("slow")
+    await fake.wait_until(lambda: slow.answered_at is not None, TIMEOUT)
+    assert slow.responded_at is not None and slow.answered_at is not None
+    assert slow.responded_at < slow.answered_at
+    assert fake.answered_count == 2
+
+    pending = await fake.send_interaction("ping")
+    pending.answered_at = None  # as if still waiting for its answer: clear_history keeps it
+    fake.clear_history()
+    assert fake.requests == []
+    assert fake.messages[fake.default_channel_id] == []
+    assert list(fake.interactions) == [pending.id]
+    again = await answered(fake, await fake.send_interaction("twice"))
+    await fake.wait_for_followups(again, 1, TIMEOUT)  # found by its token after the clear
+    assert fake.answered_count >= 4
+
+
+async def test_callback_window_refuses_late_callbacks(
+    fake: FakeDiscord, client: FakeClient
+) -> None:
+    fake.callback_window = 0.0  # every callback is "late"
+    inter = await fake.send_interaction("ping")
+    callback = await fake.wait_for_request(
+        lambda r: r.matches("POST", f"/interactions/{inter.id}/*/callback"), TIMEOUT
+    )
+    assert callback.status == 404
+    assert callback.response == {"message": "Unknown interaction", "code": 10062}
+    assert not inter.responded
+    assert inter.callback_attempts == 1
+    assert fake.expired_callbacks == 1
+
+
+async def test_backdated_interaction_ids(fake: FakeDiscord, client: FakeClient) -> None:
+    inter = await answered(fake, await fake.send_interaction("ping", age=5.0))
+    age = (discord.utils.utcnow() - discord.utils.snowflake_time(inter.id)).total_seconds()
+    assert 4.5 < age < 6.0
+    assert inter.created_at is not None and inter.sent_at is not None
+    assert inter.sent_at - inter.created_at == pytest.approx(5.0, abs=0.1)
+    other = await answered(fake, await fake.send_interaction("ping", age=5.0))
+    assert other.id != inter.id
+    fresh = await fake.send_interaction("ping")
+    assert (discord.utils.utcnow() - discord.utils.snowflake_time(fresh.id)).total_seconds() < 1
+    assert fresh.created_at is not None and fresh.sent_at is not None
+    assert fresh.sent_at - fresh.created_at < 0.1
+    # Discord's window counts from the creation: a 5 s old interaction is already too late.
+    fake.callback_window = 3.0
+    late = await fake.send_interaction("ping", age=5.0)
+    callback = await fake.wait_for_request(
+        lambda r: r.matches("POST", f"/interactions/{late.id}/*/callback"), TIMEOUT
+    )
+    assert callback.status == 404
+    assert fake.expired_callbacks == 1
+
+
 async def test_subcommand_options_and_autocomplete(fake: FakeDiscord, client: FakeClient) -> None:
     inter = await answered(fake, await fake.send_interaction("awards next", {"count": 3}))
     assert inter.content == "next 3 ceremonies"
@@ -324,6 +384,7 @@ async def test_dropped_gateway_resumes(
 ) -> None:
     first = await answered(fake, await fake.send_interaction("ping"))
     assert first.content == "pong"
+    ((session_id, last_seq),) = fake.session_seqs.items()
     assert await fake.drop_connections(code) == 1
     assert fake.connected_sessions == 0
     # Dispatched while the client is away: replayed on RESUME.
@@ -334,8 +395,8 @@ async def test_dropped_gateway_resumes(
     resume = fake.resume_payloads[0]
     assert resume["token"] == "fake-token"
     assert client.ws is not None
-    assert resume["session_id"] == client.ws.session_id
-    assert isinstance(resume["seq"], int)
+    assert resume["session_id"] == client.ws.session_id == session_id
+    assert resume["seq"] == last_seq
     assert fake.gateway_connections[-1].path == "/gateway/resume"
     assert fake.gateway_connections[-1].replayed >= 1
     assert (await answered(fake, missed)).content == "pong"

@@ -51,6 +51,8 @@ _BOT_SETTINGS = (
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 20.0
+#: Discord's window for the first response to an interaction.
+DISCORD_WINDOW = 3.0
 
 
 def bot_env(fake: FakeDiscord, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -213,6 +215,15 @@ class BotProcess:
 async def fake() -> AsyncIterator[FakeDiscord]:
     """The fake Discord on 127.0.0.1 (ephemeral port); it insists on FAKE_TOKEN."""
     async with FakeDiscord(APP_ID, BOT_ID, [GUILD_ID], token=FAKE_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+async def strict_fake() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord, also refusing callbacks later than Discord's 3 s (error 10062)."""
+    async with FakeDiscord(
+        APP_ID, BOT_ID, [GUILD_ID], token=FAKE_TOKEN, callback_window=DISCORD_WINDOW
+    ) as server:
         yield server
 
 
