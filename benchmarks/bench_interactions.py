@@ -47,6 +47,7 @@ async def run(count: int) -> None:
                 f"{t.percentile(50):.2f} ms, p95 {t.percentile(95):.2f} ms, "
                 f"p99 {t.percentile(99):.2f} ms"
             )
+        await bot.close()  # simcord leaves the bot open; its database thread would keep us alive
 
 
 def main() -> int:

@@ -132,11 +132,12 @@ def questions(count: int) -> list[str]:
 
 async def measure(db_path: str, count: int) -> dict[str, float]:
     """Run inside a fresh process: start-up, memory, per-question timings."""
-    from bot.services import FactBase
+    from bot.services import FactBase, settle_memory
 
     before = rss_mb()
     started = time.perf_counter()
     service = await FactBase.open(db_path)
+    settle_memory()  # as the bot does once it is set up
     startup = time.perf_counter() - started
     ready = rss_mb()
     qs = questions(count)

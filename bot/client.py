@@ -21,7 +21,7 @@ from bot.config import Settings, setup_logging
 from bot.error_handling import handle_app_command_error
 from bot.i18n import JapaneseTranslator
 from bot.reminders import AwardsWatch
-from bot.services import FactBase
+from bot.services import FactBase, settle_memory
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class LookBackBot(commands.AutoShardedBot):
         self.started_monotonic = time.monotonic()
         self.failed_extensions: dict[str, str] = {}
         self.awards_watch: AwardsWatch | None = None  # set by the awards cog
+        #: Freeze the loaded index out of the garbage collector (`run_bot` sets it).
+        self.settle_memory_after_setup = False
 
     @property
     def service(self) -> FactBase:
@@ -135,6 +137,8 @@ class LookBackBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to the development guild %s", len(synced), guild.id)
+        if self.settle_memory_after_setup:
+            settle_memory()
 
     async def on_ready(self) -> None:
         """Log the connection (commands are never synced here: see `lookback-bot sync`)."""
@@ -162,6 +166,7 @@ class LookBackBot(commands.AutoShardedBot):
 
 async def _serve(settings: Settings) -> None:
     bot = LookBackBot(settings)
+    bot.settle_memory_after_setup = True  # a long-running process (see `settle_memory`)
     loop = asyncio.get_running_loop()
     async with bot:
         # SIGTERM/SIGINT cancel `start` (whatever it is doing: logging in, fetching the gateway,

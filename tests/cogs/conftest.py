@@ -11,6 +11,7 @@ import pytest
 from bot import create_bot
 from bot.client import LookBackBot
 from bot.config import Settings
+from tests.openapi_check import request_rule_problems
 
 
 @pytest.fixture
@@ -67,3 +68,11 @@ async def world(simcord_env):  # type: ignore[no-untyped-def]
     mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
     return guild, channel, fan, mod
+
+
+@pytest.fixture
+def requests_follow_discords_rules(simcord_env):  # type: ignore[no-untyped-def]
+    """After the test: every REST request the bot made kept Discord's rules (no pings, embeds
+    within limits; see tests/openapi_check.py)."""
+    yield
+    assert request_rule_problems(simcord_env.http_requests) == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -18,11 +17,9 @@ from discord import app_commands
 from simcord import Env, InteractionResult, MemberActor, SetupError
 
 from bot.admin import NotModerator
-from bot.client import LookBackBot
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
-from bot.services import FactBase
 from tests.cogs.conftest import restart
-from tests.openapi_check import request_rule_problems
+from tests.cogs.helpers import seen, service_of
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 REFUSED = "You need Manage Server or this server's moderator role to use /admin."
@@ -34,28 +31,7 @@ FACT_FORM = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_pings_and_embeds_in_limits(simcord_env: Env) -> Iterator[None]:
-    yield
-    assert request_rule_problems(simcord_env.http_requests) == []
-
-
-def service_of(env: Env) -> FactBase:
-    """The bot's fact base."""
-    assert isinstance(env.bot, LookBackBot)
-    return env.bot.service
-
-
-def seen(result: InteractionResult) -> str:
-    """Everything the member can read in the reply and its followups."""
-    messages = [m for m in (result.response, *result.followups) if m is not None]
-    parts: list[str] = []
-    for message in messages:
-        parts.append(message.content)
-        for embed in message.embeds:
-            parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
-            parts += [f"{f.name}\n{f.value}" for f in embed.fields]
-    return "\n".join(parts)
+pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
 
 
 def expected_errors(env: Env) -> list[type[BaseException]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,12 @@ from discord import app_commands
 from simcord import Env, InteractionResult, MemberActor, OptionError
 
 from bot import constants as c
-from bot.client import LookBackBot
 from bot.error_handling import APOLOGY
 from bot.errors import BadQuestion, UserFacingError
 from bot.matching import Hit
 from bot.models import Entry, Kind
-from bot.services import FactBase
 from tests.cogs.conftest import restart
-from tests.openapi_check import request_rule_problems
+from tests.cogs.helpers import seen, service_of
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 
@@ -42,28 +39,7 @@ TEXT_OPTIONS = (
 COOLDOWN_MESSAGE = re.compile(r"^You're asking quickly — try again in (\d+) s\.$")
 
 
-@pytest.fixture(autouse=True)
-def _no_pings_and_embeds_in_limits(simcord_env: Env) -> Iterator[None]:
-    yield
-    assert request_rule_problems(simcord_env.http_requests) == []
-
-
-def service_of(env: Env) -> FactBase:
-    """The bot's fact base."""
-    assert isinstance(env.bot, LookBackBot)
-    return env.bot.service
-
-
-def seen(result: InteractionResult) -> str:
-    """Everything the member can read in the reply and its followups."""
-    messages = [m for m in (result.response, *result.followups) if m is not None]
-    parts: list[str] = []
-    for message in messages:
-        parts.append(message.content)
-        for embed in message.embeds:
-            parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
-            parts += [f"{f.name}\n{f.value}" for f in embed.fields]
-    return "\n".join(parts)
+pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
 
 
 def unexpected_errors(env: Env) -> list[BaseException]:

@@ -47,9 +47,8 @@ from simcord import Env, InteractionResult, MemberActor
 from bot import database
 from bot.client import LookBackBot
 from bot.errors import DB_BUSY, DB_MISSING, DB_READ_ONLY, database_unavailable
-from bot.services import FactBase
 from tests.cogs.conftest import restart
-from tests.openapi_check import request_rule_problems
+from tests.cogs.helpers import service_of
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 FACT_FORM = {
@@ -62,16 +61,7 @@ FACT_FORM = {
 PROMPT = 2.5
 
 
-@pytest.fixture(autouse=True)
-def _no_pings_and_embeds_in_limits(simcord_env: Env) -> Iterator[None]:
-    yield
-    assert request_rule_problems(simcord_env.http_requests) == []
-
-
-def service_of(env: Env) -> FactBase:
-    """The bot's fact base."""
-    assert isinstance(env.bot, LookBackBot)
-    return env.bot.service
+pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
 
 
 def seen(result: InteractionResult) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,7 +30,7 @@ from simcord import Env, InteractionResult, MemberActor, OptionError, SetupError
 
 from bot import constants as c
 from bot.errors import UserFacingError
-from tests.openapi_check import request_rule_problems
+from tests.cogs.helpers import seen
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 
@@ -95,22 +94,7 @@ PING = re.compile(r"@everyone|@here|<@[!&]?\d+>")
 LINK_TARGET = re.compile(r"\]\(https?://[^)\s]*\)")
 
 
-@pytest.fixture(autouse=True)
-def _no_pings_and_embeds_in_limits(simcord_env: Env) -> Iterator[None]:
-    yield
-    assert request_rule_problems(simcord_env.http_requests) == []
-
-
-def seen(result: InteractionResult) -> str:
-    """Everything the member can read in the reply and its followups."""
-    messages = [m for m in (result.response, *result.followups) if m is not None]
-    parts: list[str] = []
-    for message in messages:
-        parts.append(message.content)
-        for embed in message.embeds:
-            parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
-            parts += [f"{f.name}\n{f.value}" for f in embed.fields]
-    return "\n".join(parts)
+pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
 
 
 def check_answered(env: Env, cursor: int, result: InteractionResult, what: str) -> None:

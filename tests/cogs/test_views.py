@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -16,12 +15,10 @@ import pytest
 from simcord import Env, InteractionResult, MemberActor, SetupError
 
 from bot import constants as c
-from bot.client import LookBackBot
 from bot.error_handling import APOLOGY
 from bot.errors import NotFound
 from bot.models import Answer, Entry, Kind, Match
-from bot.services import FactBase
-from tests.openapi_check import request_rule_problems
+from tests.cogs.helpers import service_of
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 
@@ -33,16 +30,7 @@ SUGGESTED: tuple[tuple[Kind, str], ...] = (
 REFUSAL = "These buttons belong to the person who asked"
 
 
-@pytest.fixture(autouse=True)
-def _no_pings_and_embeds_in_limits(simcord_env: Env) -> Iterator[None]:
-    yield
-    assert request_rule_problems(simcord_env.http_requests) == []
-
-
-def service_of(env: Env) -> FactBase:
-    """The bot's fact base."""
-    assert isinstance(env.bot, LookBackBot)
-    return env.bot.service
+pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
 
 
 def embed_of(result: InteractionResult) -> discord.Embed:
