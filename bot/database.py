@@ -655,20 +655,7 @@ class Database:
         params += [limit, offset]
         async with self._conn.execute(sql, params) as cur:
             rows = await cur.fetchall()
-        return [
-            AuditRecord(
-                id=r["id"],
-                guild_id=r["guild_id"],
-                actor_id=r["actor_id"],
-                action=r["action"],
-                kind=r["kind"],
-                key=r["key"],
-                old=json.loads(r["old_value"]) if r["old_value"] else None,
-                new=json.loads(r["new_value"]) if r["new_value"] else None,
-                created_at=r["created_at"],
-            )
-            for r in rows
-        ]
+        return [_row_to_audit(r) for r in rows]
 
     async def audit_count(self, guild_id: int) -> int:
         """How many changes a server's history holds."""

@@ -48,7 +48,7 @@ from bot import database
 from bot.client import LookBackBot
 from bot.errors import DB_BUSY, DB_MISSING, DB_READ_ONLY, database_unavailable
 from tests.cogs.conftest import restart
-from tests.cogs.helpers import service_of
+from tests.cogs.helpers import seen, service_of
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 FACT_FORM = {
@@ -62,18 +62,6 @@ PROMPT = 2.5
 
 
 pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
-
-
-def seen(result: InteractionResult) -> str:
-    """Everything the member can read in the reply and its followups."""
-    messages = [m for m in (result.response, *result.followups) if m is not None]
-    parts: list[str] = []
-    for message in messages:
-        parts.append(message.content)
-        for embed in message.embeds:
-            parts += [embed.title or "", embed.description or ""]
-            parts += [f"{f.name}\n{f.value}" for f in embed.fields]
-    return "\n".join(parts)
 
 
 def database_errors(env: Env) -> list[str]:
