@@ -255,12 +255,6 @@ class ModeratorView(OwnedView):
         await self.cog.require_moderator(interaction)
         return True
 
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        """Answered like a failed command (`bot.error_handling`)."""
-        await handle_component_error(interaction, error)
-
 
 class ConfirmView(ModeratorView):
     """Save (or Confirm) and Cancel under a preview; nothing happens until Save."""
@@ -318,12 +312,6 @@ class ModeratorPagesView(PagesView):
             return False
         await self.cog.require_moderator(interaction)
         return True
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
-    ) -> None:
-        """Answered like a failed command (`bot.error_handling`)."""
-        await handle_component_error(interaction, error)
 
 
 __all__ = [
