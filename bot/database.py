@@ -428,6 +428,27 @@ class Database:
             row = await cur.fetchone()
         return _row_to_entry(kind, row) if row else None
 
+    async def get_rows(
+        self, refs: Iterable[tuple[Kind, str, int]]
+    ) -> dict[tuple[Kind, str, int], Entry]:
+        """The rows stored for exactly these (kind, key, scope) references; missing ones absent.
+
+        One statement per kind, each a single trip to the database thread: an answer shows up
+        to four entries, and reading them one by one cost more than finding them.
+        """
+        by_kind: dict[Kind, list[tuple[int, str]]] = {}
+        for kind, key, guild_id in dict.fromkeys(refs):
+            by_kind.setdefault(kind, []).append((guild_id, key))
+        out: dict[tuple[Kind, str, int], Entry] = {}
+        for kind, pairs in by_kind.items():
+            where = " OR ".join(["(guild_id = ? AND key = ?)"] * len(pairs))
+            sql = f"SELECT * FROM {TABLES[kind].name} WHERE {where}"  # noqa: S608
+            params = [value for pair in pairs for value in pair]
+            for row in await self._conn.execute_fetchall(sql, params):
+                entry = _row_to_entry(kind, row)
+                out[(kind, entry.key, entry.guild_id)] = entry
+        return out
+
     async def get_entry(self, kind: Kind, key: str, guild_id: int | None) -> Entry | None:
         """The entry as server `guild_id` sees it: its own version, else the shipped one.
 

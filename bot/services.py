@@ -12,7 +12,7 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import discord
@@ -218,20 +218,23 @@ class FactBase:
 
     # -- look-ups ---------------------------------------------------------------------------
 
-    async def _entry(self, hit: Hit, guild_id: int | None) -> Entry | None:
+    async def _matches(self, *groups: Sequence[Hit]) -> list[list[Match]]:
+        """The stored entries behind each group of hits (read together), in the same order."""
         try:
-            return await self.db.get_row(hit.kind, hit.key, hit.guild_id)
+            rows = await self.db.get_rows(
+                (hit.kind, hit.key, hit.guild_id) for group in groups for hit in group
+            )
         except sqlite3.Error as exc:
             log.warning("Database read failed: %s", exc)
             raise DatabaseUnavailable from exc
-
-    async def _matches(self, hits: Iterable[Hit], guild_id: int | None) -> list[Match]:
-        out: list[Match] = []
-        for hit in hits:
-            entry = await self._entry(hit, guild_id)
-            if entry is not None:
-                out.append(Match(entry, hit.score))
-        return out
+        return [
+            [
+                Match(entry, hit.score)
+                for hit in group
+                if (entry := rows.get((hit.kind, hit.key, hit.guild_id))) is not None
+            ]
+            for group in groups
+        ]
 
     async def ask(
         self,
@@ -245,8 +248,9 @@ class FactBase:
         result = self.matcher.search(
             text, guild_id=guild_id, kinds=kinds, suggestions=SUGGESTIONS_MAX
         )
-        best = await self._matches([result.best], guild_id) if result.best else []
-        suggestions = await self._matches(result.suggestions, guild_id)
+        best, suggestions = await self._matches(
+            [result.best] if result.best else [], result.suggestions
+        )
         kind_filter = kinds[0] if kinds and len(kinds) == 1 else None
         return Answer(text, best[0] if best else None, tuple(suggestions), kind_filter)
 
@@ -278,7 +282,10 @@ class FactBase:
             ]
             return self._rng.choice(pool) if pool else None
         hit = self.matcher.sample(guild_id=guild_id, kinds=[kind], rng=self._rng)
-        return await self._entry(hit, guild_id) if hit else None
+        if hit is None:
+            return None
+        [matches] = await self._matches([hit])
+        return matches[0].entry if matches else None
 
     async def quote(self, search: str | None, speaker: str | None, guild_id: int | None) -> Answer:
         """A quote matching `search` (and `speaker`), or a random one."""

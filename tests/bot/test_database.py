@@ -107,6 +107,30 @@ async def test_server_versions_and_hidden_entries_stay_in_their_server(service: 
     assert "runtime" not in keys_2
 
 
+async def test_rows_read_together_each_come_from_their_own_scope(service: FactBase) -> None:
+    db = service.db
+    shipped = await db.get_row("fact", "runtime", 0)
+    quote = (await db.visible_entries("quote", None))[0]
+    assert shipped is not None
+    await db.save_entry(shipped.with_changes(guild_id=1, text="Server one's wording"))
+    rows = await db.get_rows(
+        [
+            ("fact", "runtime", 1),
+            ("fact", "runtime", 0),
+            ("quote", quote.key, 0),
+            ("fact", "runtime", 2),  # server 2 has no row of its own
+            ("fact", "no-such-entry", 0),
+            ("quote", "x' OR 1=1 --", 0),
+            ("fact", "runtime", 1),  # asked twice, read once
+        ]
+    )
+    assert set(rows) == {("fact", "runtime", 1), ("fact", "runtime", 0), ("quote", quote.key, 0)}
+    assert rows[("fact", "runtime", 1)].text == "Server one's wording"
+    assert rows[("fact", "runtime", 0)].text == shipped.text
+    assert rows[("quote", quote.key, 0)] == quote
+    assert await db.get_rows([]) == {}
+
+
 async def test_text_is_stored_as_typed_never_as_sql(service: FactBase) -> None:
     nasty = "x'); DROP TABLE facts; -- @everyone <@&123>"
     await service.db.save_entry(
