@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import discord
+from discord import app_commands
 
 from bot.interactions import defer_thinking
 
@@ -32,9 +33,12 @@ DEFER_AFTER_SECONDS: Final = 1.5
 WORK_SLOTS: Final = 8
 #: A slot is given back after this long even if its interaction is still being answered.
 SLOT_HOLD_SECONDS: Final = 2.0
-#: Commands whose every answer goes through `respond`, so a deferral before them is safe.
-#: The moderator commands defer or open a form themselves; autocomplete cannot be deferred.
-DEFERRABLE_COMMANDS: Final = frozenset({"ask", "fact", "quote", "synopsis"})
+#: The `extras` marker of a command whose every answer goes through `respond`, so a deferral
+#: before it is safe: `@app_commands.command(..., extras=DEFERRABLE)`. Commands without it
+#: (the moderator commands defer or open a form themselves) are never deferred by the backlog;
+#: autocomplete cannot be deferred at all.
+DEFERRABLE_EXTRA: Final = "deferrable"
+DEFERRABLE: Final = {DEFERRABLE_EXTRA: True}
 
 
 def seconds_until_deferral(
@@ -44,14 +48,21 @@ def seconds_until_deferral(
     return defer_after - (now - created_at).total_seconds()
 
 
-def is_deferrable(interaction: discord.Interaction[Any]) -> bool:
-    """A slash command (not autocomplete) from `DEFERRABLE_COMMANDS`."""
+def is_deferrable(
+    interaction: discord.Interaction[Any], tree: app_commands.CommandTree[Any]
+) -> bool:
+    """A slash command (not autocomplete) of `tree` marked `DEFERRABLE`."""
     data: Any = interaction.data or {}
-    return (
-        interaction.type is discord.InteractionType.application_command
-        and data.get("type", 1) == 1
-        and data.get("name") in DEFERRABLE_COMMANDS
-    )
+    if (
+        interaction.type is not discord.InteractionType.application_command
+        or data.get("type", 1) != 1
+        or not isinstance(data.get("name"), str)
+    ):
+        return False
+    command = tree.get_command(data["name"])
+    if command is None and interaction.guild_id:
+        command = tree.get_command(data["name"], guild=discord.Object(interaction.guild_id))
+    return command is not None and command.extras.get(DEFERRABLE_EXTRA) is True
 
 
 class Backlog:

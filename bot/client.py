@@ -64,7 +64,7 @@ class LookBackTree(app_commands.CommandTree["LookBackBot"]):
     async def _call(self, interaction: discord.Interaction[LookBackBot]) -> None:
         started = time.perf_counter()
         try:
-            if is_deferrable(interaction):
+            if is_deferrable(interaction, self):
                 await self.backlog.run(interaction, functools.partial(super()._call, interaction))
             else:
                 await super()._call(interaction)

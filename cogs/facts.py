@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.backlog import DEFERRABLE
 from bot.cards import entry_card
 from bot.client import LookBackBot
 from bot.errors import UserFacingError
@@ -24,7 +25,9 @@ class Facts(commands.Cog):
         self.bot = bot
 
     @app_commands.command(
-        name=_("ask"), description=_("Ask anything about Look Back: facts, quotes, story, awards.")
+        name=_("ask"),
+        description=_("Ask anything about Look Back: facts, quotes, story, awards."),
+        extras=DEFERRABLE,
     )
     @app_commands.describe(question=_("Your question, in your own words."))
     @PUBLIC_COOLDOWN
@@ -35,7 +38,9 @@ class Facts(commands.Cog):
         answer = await bot_of(interaction).service.ask(question, guild_id=interaction.guild_id)
         await send_answer(interaction, answer)
 
-    @app_commands.command(name=_("fact"), description=_("A fact about the film, or a random one."))
+    @app_commands.command(
+        name=_("fact"), description=_("A fact about the film, or a random one."), extras=DEFERRABLE
+    )
     @app_commands.describe(query=_("What to look up (leave empty for a random fact)."))
     @PUBLIC_COOLDOWN
     async def fact(

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.backlog import DEFERRABLE
 from bot.client import LookBackBot
 from cogs._answers import PUBLIC_COOLDOWN, autocomplete_kind, bot_of, send_answer
 
@@ -20,7 +21,9 @@ class Quotes(commands.Cog):
         self.bot = bot
 
     @app_commands.command(
-        name=_("quote"), description=_("A quote by the people behind the film, or a random one.")
+        name=_("quote"),
+        description=_("A quote by the people behind the film, or a random one."),
+        extras=DEFERRABLE,
     )
     @app_commands.describe(
         search=_("Words from the quote or its topic."), speaker=_("Only quotes by this person.")

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.backlog import DEFERRABLE
 from bot.cards import synopsis_pages
 from bot.client import LookBackBot
 from bot.interactions import send_pages
@@ -22,7 +23,9 @@ class Synopsis(commands.Cog):
         self.bot = bot
 
     @app_commands.command(
-        name=_("synopsis"), description=_("The premise, or the full story with spoilers hidden.")
+        name=_("synopsis"),
+        description=_("The premise, or the full story with spoilers hidden."),
+        extras=DEFERRABLE,
     )
     @app_commands.describe(
         spoilers=_("Show the whole story (late events stay hidden behind spoiler tags).")

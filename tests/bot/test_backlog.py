@@ -9,8 +9,9 @@ from typing import Any, cast
 
 import discord
 import pytest
+from discord import app_commands
 
-from bot.backlog import Backlog, is_deferrable, seconds_until_deferral
+from bot.backlog import DEFERRABLE, Backlog, is_deferrable, seconds_until_deferral
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -165,19 +166,48 @@ async def test_cancelled_while_waiting_or_working_gives_the_slot_back() -> None:
     assert log == ["start a", "start c", "end c"]
 
 
+def _tree() -> app_commands.CommandTree[Any]:
+    """A command tree with a marked command, an unmarked one and a marked guild command."""
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(
+        discord.Client(intents=discord.Intents.none())
+    )
+
+    async def body(interaction: discord.Interaction[Any]) -> None: ...
+
+    tree.add_command(
+        app_commands.Command(name="ask", description="d", callback=body, extras=DEFERRABLE)
+    )
+    tree.add_command(app_commands.Command(name="admin", description="d", callback=body))
+    tree.add_command(
+        app_commands.Command(name="local", description="d", callback=body, extras=DEFERRABLE),
+        guild=discord.Object(5),
+    )
+    return tree
+
+
 @pytest.mark.parametrize(
-    ("interaction_type", "data", "expected"),
+    ("interaction_type", "data", "guild_id", "expected"),
     [
-        (discord.InteractionType.application_command, {"type": 1, "name": "ask"}, True),
-        (discord.InteractionType.application_command, {"type": 1, "name": "quote"}, True),
-        (discord.InteractionType.autocomplete, {"type": 1, "name": "fact"}, False),
-        (discord.InteractionType.application_command, {"type": 1, "name": "admin"}, False),
-        (discord.InteractionType.application_command, {"type": 3, "name": "ask"}, False),
-        (discord.InteractionType.component, {"custom_id": "x"}, False),
+        (discord.InteractionType.application_command, {"type": 1, "name": "ask"}, None, True),
+        (discord.InteractionType.application_command, {"name": "ask"}, 5, True),
+        (discord.InteractionType.application_command, {"type": 1, "name": "local"}, 5, True),
+        (discord.InteractionType.application_command, {"type": 1, "name": "local"}, 6, False),
+        (discord.InteractionType.autocomplete, {"type": 1, "name": "ask"}, None, False),
+        (discord.InteractionType.application_command, {"type": 1, "name": "admin"}, None, False),
+        (discord.InteractionType.application_command, {"type": 1, "name": "gone"}, None, False),
+        (discord.InteractionType.application_command, {"type": 3, "name": "ask"}, None, False),
+        (discord.InteractionType.application_command, {"type": 1, "name": 7}, None, False),
+        (discord.InteractionType.component, {"custom_id": "x"}, None, False),
     ],
 )
-def test_only_questions_answered_through_respond_are_deferrable(
-    interaction_type: discord.InteractionType, data: dict[str, Any], expected: bool
+def test_only_commands_marked_deferrable_are_deferred(
+    interaction_type: discord.InteractionType,
+    data: dict[str, Any],
+    guild_id: int | None,
+    expected: bool,
 ) -> None:
-    interaction = cast(discord.Interaction[Any], SimpleNamespace(type=interaction_type, data=data))
-    assert is_deferrable(interaction) is expected
+    interaction = cast(
+        discord.Interaction[Any],
+        SimpleNamespace(type=interaction_type, data=data, guild_id=guild_id),
+    )
+    assert is_deferrable(interaction, _tree()) is expected

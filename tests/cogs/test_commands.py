@@ -15,6 +15,7 @@ import discord
 import pytest
 from simcord import Env, InteractionResult, MemberActor
 
+from bot.backlog import DEFERRABLE_EXTRA
 from bot.client import LookBackBot
 from bot.i18n import JA
 from tests.openapi_check import request_rule_problems
@@ -292,6 +293,14 @@ async def test_help_lists_every_command_in_the_tree(world: World, simcord_env: E
         assert any(usage == path or usage.startswith(path + " ") for usage in listed), path
     assert len(listed) == len(expected)
     assert "…" not in text  # nothing was cut off to fit
+
+
+async def test_the_backlog_may_defer_the_question_commands_only(simcord_env: Env) -> None:
+    # They answer through `respond`, which turns into a followup after a deferral; the
+    # moderator and awards commands defer or open forms themselves.
+    tree = bot_of(simcord_env).tree
+    marked = {c.qualified_name for c in tree.walk_commands() if c.extras.get(DEFERRABLE_EXTRA)}
+    assert marked == {"ask", "fact", "quote", "synopsis"}
 
 
 async def test_about_shows_version_and_entry_counts(world: World, simcord_env: Env) -> None:
