@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,27 @@ def shared_file(*parts: str) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} is not present (set LOOKBACK_SHARED to the shared folder)")
     return path
+
+
+def _database_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name}
+
+
+@pytest.fixture(autouse=True)
+def _databases_closed() -> Iterator[None]:
+    """Every database connection a test opens is closed by the end of the test.
+
+    An aiosqlite connection left open keeps a non-daemon thread alive, and the interpreter waits
+    for it before exiting, so pytest would hang after the last test instead of failing here.
+    """
+    before = _database_threads()
+    yield
+    left = _database_threads() - before
+    for thread in left:
+        thread.join(timeout=2)  # a closed connection's thread is finishing its last item
+    still_open = [t.name for t in left if t.is_alive()]
+    if still_open:
+        pytest.fail(f"the test left {len(still_open)} database connection(s) open", pytrace=False)
 
 
 @pytest.fixture

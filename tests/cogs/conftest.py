@@ -36,18 +36,29 @@ async def restart(env, db_path: Path, **settings: object) -> LookBackBot:  # typ
     """
     old = env.bot
     settings.setdefault("owner_ids", frozenset({999}))
-    await env.restart_bot(make_bot(db_path, **settings))
+    new = make_bot(db_path, **settings)
+    _running.append(new)
+    await env.restart_bot(new)
     await _close_database(old)
-    return env.bot
+    return new
+
+
+#: The bots of the current test (the first, then one per restart); simcord never closes them.
+_running: list[LookBackBot] = []
 
 
 @pytest.fixture
 async def simcord_bot(db_path: Path) -> AsyncIterator[LookBackBot]:
-    """The bot simcord runs; its database is closed afterwards even when a test failed (an open
-    aiosqlite thread would otherwise keep pytest from exiting)."""
+    """The bot simcord runs; its database, and that of every bot a restart started, is closed
+    afterwards even when a test failed (an aiosqlite thread left open until the interpreter
+    exits keeps pytest from exiting: it waits for that non-daemon thread before collecting)."""
     bot = make_bot(db_path, owner_ids=frozenset({999}))
-    yield bot
-    await _close_database(bot)
+    _running.append(bot)
+    try:
+        yield bot
+    finally:
+        while _running:
+            await _close_database(_running.pop())
 
 
 async def _close_database(bot: LookBackBot) -> None:
