@@ -55,8 +55,8 @@ async def service(tmp_path: Path) -> AsyncIterator[FactBase]:
         await fb.close()
 
 
-def write_pack(path: Path, **sections: list[dict[str, object]]) -> Path:
-    """Write a single-file pack with the given sections."""
+def pack_bytes(**sections: object) -> bytes:
+    """A single-file pack document with the given sections, as a file or upload holds it."""
     doc: dict[str, object] = {
         "format": "lookback-pack",
         "format_version": 1,
@@ -64,11 +64,16 @@ def write_pack(path: Path, **sections: list[dict[str, object]]) -> Path:
         "title": "test",
     }
     doc.update(sections)
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def write_pack(path: Path, **sections: list[dict[str, object]]) -> Path:
+    """Write a single-file pack with the given sections."""
+    path.write_bytes(pack_bytes(**sections))
     return path
 
 
-def fact(key: str, title: str, answer: str, **extra: object) -> dict[str, object]:
+def fact(key: str, title: str, answer: str = "An answer.", **extra: object) -> dict[str, object]:
     """A raw fact entry for test packs."""
     raw: dict[str, object] = {
         "id": key,

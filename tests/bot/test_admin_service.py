@@ -16,6 +16,7 @@ from bot.database import entry_snapshot
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
 from bot.models import GuildSettings
 from bot.services import FactBase
+from tests.conftest import fact, pack_bytes
 
 A = 1_000_000_000_000_001  # two servers
 B = 1_000_000_000_000_002
@@ -316,23 +317,6 @@ async def test_reminder_settings_are_audited_and_undone(
 # -- export and import -----------------------------------------------------------------------
 
 
-def pack(**sections: Any) -> bytes:
-    """A pack document as bytes."""
-    doc: dict[str, Any] = {"format": "lookback-pack", "format_version": 1, "pack_version": "t"}
-    return json.dumps(doc | sections).encode()
-
-
-def fact(key: str, title: str, answer: str = "An answer.") -> dict[str, Any]:
-    """A raw fact for import files."""
-    return {
-        "id": key,
-        "title": title,
-        "answer": answer,
-        "source_name": "Test",
-        "source_url": "https://example.org/x",
-    }
-
-
 async def test_an_export_imports_into_another_server(admin: AdminService) -> None:
     await admin.add_entry(A, MOD, "fact", FACT)
     await admin.edit_entry(A, MOD, "fact", "runtime", {"answer": "Ours."})
@@ -364,7 +348,7 @@ async def test_an_export_imports_into_another_server(admin: AdminService) -> Non
 async def test_an_import_with_errors_changes_nothing_and_names_them(
     admin: AdminService, service: FactBase
 ) -> None:
-    bad = pack(
+    bad = pack_bytes(
         facts=[
             fact("good-one", "Good"),
             fact("BAD ID", "Bad id"),
@@ -400,11 +384,11 @@ async def test_an_import_with_errors_changes_nothing_and_names_them(
         pytest.param(b"[]", "must hold a JSON object", id="array"),
         pytest.param(b" " * (a.MAX_IMPORT_BYTES + 1), "at most 1,000,000", id="size"),
         pytest.param(
-            pack(facts=[fact(f"f-{i}", f"F {i}") for i in range(a.MAX_IMPORT_ENTRIES + 1)]),
+            pack_bytes(facts=[fact(f"f-{i}", f"F {i}") for i in range(a.MAX_IMPORT_ENTRIES + 1)]),
             "at most 2,000",
             id="count",
         ),
-        pytest.param(pack(server={"hidden": "all"}), "hidden: must be a list", id="server"),
+        pytest.param(pack_bytes(server={"hidden": "all"}), "hidden: must be a list", id="server"),
     ],
 )
 async def test_unreadable_files_are_refused(admin: AdminService, data: bytes, problem: str) -> None:
@@ -420,7 +404,7 @@ async def test_an_import_is_all_or_nothing(
     before_rows = await service.db.guild_rows(A)
     before_history = await admin.history(A)
     names = ("alpha", "bravo", "charlie", "delta", "echo")
-    data = pack(
+    data = pack_bytes(
         facts=[fact(f"new-{n}", f"Imported fact {n}") for n in names]
         + [fact("server-lore", "Server lore", "Replaced.")]
     )

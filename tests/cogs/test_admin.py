@@ -20,6 +20,7 @@ from bot.admin import NotModerator
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
 from tests.cogs.conftest import restart
 from tests.cogs.helpers import seen, service_of
+from tests.conftest import fact, pack_bytes
 
 World = tuple[Any, Any, MemberActor, MemberActor]
 REFUSED = "You need Manage Server or this server's moderator role to use /admin."
@@ -559,33 +560,16 @@ async def test_export_is_an_attachment_and_rate_limited(world: World, simcord_en
     assert expected_errors(simcord_env) == [app_commands.CommandOnCooldown]
 
 
-def pack_file(**sections: Any) -> bytes:
-    """A content pack document."""
-    doc: dict[str, Any] = {"format": "lookback-pack", "format_version": 1, "pack_version": "t"}
-    return json.dumps(doc | sections).encode()
-
-
-def raw_fact(key: str, title: str, answer: str = "An answer.") -> dict[str, Any]:
-    """A raw fact for import files."""
-    return {
-        "id": key,
-        "title": title,
-        "answer": answer,
-        "source_name": "Test",
-        "source_url": "https://example.org/x",
-    }
-
-
 async def test_an_import_with_errors_changes_nothing_and_names_the_problems(
     world: World, simcord_env: Env
 ) -> None:
     guild, channel, fan, mod = world
-    data = pack_file(
+    data = pack_bytes(
         facts=[
-            raw_fact("fine", "Fine"),
-            raw_fact("Not An Id", "Bad id"),
-            raw_fact("no-answer", "No answer", answer=""),
-            raw_fact("fine", "Twice"),
+            fact("fine", "Fine"),
+            fact("Not An Id", "Bad id"),
+            fact("no-answer", "No answer", answer=""),
+            fact("fine", "Twice"),
         ]
     )
     result = await mod.slash(channel, "admin import", file=("broken.json", data))
@@ -607,10 +591,10 @@ async def test_a_valid_import_is_previewed_then_applied_atomically(
     db = service_of(simcord_env).db
     before = await db.guild_rows(guild.id)
     names = ("alpha", "bravo", "charlie", "delta")
-    data = pack_file(
-        facts=[raw_fact(f"club-{n}", f"Club fact {n}") for n in names]
-        + [raw_fact("our-first-screening", "Our first screening", "Rewritten.")]
-        + [raw_fact("runtime", "Runtime", "Our runtime.")],
+    data = pack_bytes(
+        facts=[fact(f"club-{n}", f"Club fact {n}") for n in names]
+        + [fact("our-first-screening", "Our first screening", "Rewritten.")]
+        + [fact("runtime", "Runtime", "Our runtime.")],
         server={"hidden": [{"kind": "fact", "id": "director"}]},
     )
     preview = await mod.slash(channel, "admin import", file=("club.json", data))
@@ -654,7 +638,7 @@ async def test_import_buttons_belong_to_the_moderator_who_asked(
         simcord_env.create_user("second-mod"),
         roles=[guild.roles["Mods"]],
     )
-    data = pack_file(facts=[raw_fact("club-alpha", "Club fact alpha")])
+    data = pack_bytes(facts=[fact("club-alpha", "Club fact alpha")])
     preview = await mod.slash(channel, "admin import", file=("club.json", data))
     assert preview.response is not None
     with pytest.raises(SetupError):  # an ephemeral preview: nobody else can even see it
