@@ -36,7 +36,7 @@ import discord
 from discord import app_commands
 
 from bot import constants as c
-from bot.cards import Card, event_when, timestamp
+from bot.cards import Card, chunks, clip, event_when, timestamp
 from bot.database import entry_from_snapshot, entry_snapshot, format_utc, parse_utc
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
 from bot.matching import normalize
@@ -510,7 +510,7 @@ class AdminService:
             label = f"{hit.title} · {hit.key}"
             if hit.guild_id:
                 label += " · this server"
-            out.append((_clip(label, c.CHOICE_NAME_MAX), hit.key))
+            out.append((clip(label, c.CHOICE_NAME_MAX), hit.key))
             if len(out) >= limit:
                 break
         return out
@@ -528,7 +528,7 @@ class AdminService:
             title = shipped.title if shipped else key
             if typed and typed not in normalize(title) and typed not in key:
                 continue
-            out.append((_clip(f"{title} · {key}", c.CHOICE_NAME_MAX), key))
+            out.append((clip(f"{title} · {key}", c.CHOICE_NAME_MAX), key))
         return out[: c.AUTOCOMPLETE_MAX_CHOICES]
 
     async def change_choices(self, guild_id: int, current: str) -> list[tuple[str, str]]:
@@ -540,7 +540,7 @@ class AdminService:
             label = f"{_record_what(record, title)} · last: {_action_word(record.action)}"
             if typed and typed not in normalize(label) and typed not in record.key:
                 continue
-            out.append((_clip(label, c.CHOICE_NAME_MAX), f"{record.kind}:{record.key}"))
+            out.append((clip(label, c.CHOICE_NAME_MAX), f"{record.kind}:{record.key}"))
         return out[: c.AUTOCOMPLETE_MAX_CHOICES]
 
     async def resolve_key(
@@ -1034,7 +1034,7 @@ class AdminService:
         entries not in the file are left alone. Settings apply only where the channel and role
         exist in this server; the moderator role is never imported.
         """
-        name = _clip(safe_display(file_name), 100) or "import"
+        name = clip(safe_display(file_name), 100) or "import"
         if len(data) > MAX_IMPORT_BYTES:
             return ImportPlan(
                 name, (f"{name}: is {len(data):,} bytes; at most {MAX_IMPORT_BYTES:,}",)
@@ -1285,7 +1285,7 @@ def oversized(file_name: str, size: int) -> ImportPlan | None:
     """A refused plan for a file too large to download, else None."""
     if size <= MAX_IMPORT_BYTES:
         return None
-    name = _clip(safe_display(file_name), 100) or "import"
+    name = clip(safe_display(file_name), 100) or "import"
     return ImportPlan(name, (f"{name}: is {size:,} bytes; at most {MAX_IMPORT_BYTES:,}",))
 
 
@@ -1313,19 +1313,15 @@ def _quote_title(entry: Entry) -> str:
     return parsed.title if parsed is not None else ""
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _inline(text: str, limit: int = 60) -> str:
     """User text to put inside `code`: no backticks, no pings, short."""
-    return neutralise_mentions(_clip(text.replace("`", "'"), limit))
+    return neutralise_mentions(clip(text.replace("`", "'"), limit))
 
 
 def shown(text: str, limit: int = 120) -> str:
     """User text shown as typed but inert: clipped, markdown escaped, mentions neutralised."""
     flat = " / ".join(line.strip() for line in text.splitlines() if line.strip())
-    return neutralise_mentions(discord.utils.escape_markdown(_clip(safe_display(flat), limit)))
+    return neutralise_mentions(discord.utils.escape_markdown(clip(safe_display(flat), limit)))
 
 
 def _group(kind: str) -> str:
@@ -1347,7 +1343,7 @@ def _problem_text(problems: Sequence[str]) -> str:
         for name, label in _FRIENDLY_FIELDS.items():
             problem = problem.replace(f"› {name}", f"› {label}")
         friendly.append(problem)
-    lines = [f"• {neutralise_mentions(_clip(p, 180))}" for p in friendly]
+    lines = [f"• {neutralise_mentions(clip(p, 180))}" for p in friendly]
     more = f"\n… and {len(problems) - 8} more" if len(problems) > 8 else ""
     return "Please fix:\n" + "\n".join(lines) + more
 
@@ -1384,7 +1380,7 @@ def _choice_label(entry: Entry, own: bool) -> str:
     label = f"{entry.title} · {entry.key}"
     if own:
         label += " · this server"
-    return _clip(label, c.CHOICE_NAME_MAX)
+    return clip(label, c.CHOICE_NAME_MAX)
 
 
 def entry_name(entry: Entry | None, kind: str, key: str) -> str:
@@ -1528,9 +1524,8 @@ def history_pages(records: Sequence[AuditRecord], total: int) -> list[Card]:
             )
         ]
     pages: list[Card] = []
-    count = (len(records) + HISTORY_PER_PAGE - 1) // HISTORY_PER_PAGE
-    for index in range(count):
-        chunk = records[index * HISTORY_PER_PAGE : (index + 1) * HISTORY_PER_PAGE]
+    batches = chunks(records, HISTORY_PER_PAGE)
+    for page, chunk in enumerate(batches, 1):
         fields = []
         for record in chunk:
             when = parse_utc(record.created_at)
@@ -1541,7 +1536,7 @@ def history_pages(records: Sequence[AuditRecord], total: int) -> list[Card]:
             )
             fields.append(
                 (
-                    _clip(head, c.EMBED_FIELD_NAME_MAX),
+                    clip(head, c.EMBED_FIELD_NAME_MAX),
                     _clip_lines(body, c.EMBED_FIELD_VALUE_MAX - 80),
                 )
             )
@@ -1550,7 +1545,7 @@ def history_pages(records: Sequence[AuditRecord], total: int) -> list[Card]:
             Card(
                 title="Moderation history",
                 fields=tuple(fields),
-                footer=f"Page {index + 1}/{count} · {shown_total} · newest first · "
+                footer=f"Page {page}/{len(batches)} · {shown_total} · newest first · "
                 "/admin undo reverts an entry's last change",
             )
         )
@@ -1629,7 +1624,7 @@ def test_reminder_card(event: Entry, settings: GuildSettings) -> Card:
         f"`{format_leads(settings.lead_times)}` before each event.*",
     ]
     return Card(
-        title=_clip(f"Awards watch (test): {safe_display(event.title)}", c.EMBED_TITLE_MAX),
+        title=clip(f"Awards watch (test): {safe_display(event.title)}", c.EMBED_TITLE_MAX),
         description="\n".join(lines),
         colour=c.COLOUR_AWARDS,
         footer="Test reminder · moderators: /admin reminders status",
@@ -1653,7 +1648,7 @@ def event_preview_card(preview: EventDraft) -> Card:
     fields.append(("Source", shown(after.source_url, 300)))
     verb = "Add" if draft.is_new else "Save changes to"
     return Card(
-        title=_clip(f"{verb} “{safe_display(after.title)}”?", c.EMBED_TITLE_MAX),
+        title=clip(f"{verb} “{safe_display(after.title)}”?", c.EMBED_TITLE_MAX),
         description="Check the date below — it is shown in your own time zone. "
         "Nothing is saved until you press **Save**.",
         fields=tuple(fields),
@@ -1728,7 +1723,7 @@ def import_plan_card(plan: ImportPlan, settings_before: GuildSettings) -> Card:
             "are kept."
         )
     return Card(
-        title=_clip(f"Import preview: {plan.file_name}", c.EMBED_TITLE_MAX),
+        title=clip(f"Import preview: {plan.file_name}", c.EMBED_TITLE_MAX),
         description=description,
         fields=tuple(fields),
         footer="Every change is in /admin history and can be undone entry by entry.",

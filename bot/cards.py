@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import discord
 
@@ -48,7 +49,16 @@ class Pages:
     cards: tuple[Card, ...] = field(default_factory=tuple)
 
 
-def _clip(text: str, limit: int) -> str:
+_T = TypeVar("_T")
+
+
+def chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
+    """`items` in consecutive pieces of `size` (the last may be shorter): one per page."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -78,12 +88,12 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
     footer = _kind_footer(entry)
     if score is not None and score < 1.0:
         footer += f" · match {score:.0%}"
-    title = _clip(safe_display(entry.title), c.EMBED_TITLE_MAX)
+    title = clip(safe_display(entry.title), c.EMBED_TITLE_MAX)
     source = (safe_display(entry.source_name), entry.source_url)
     if entry.kind == "quote":
         return Card(
             title=f"{safe_display(entry.speaker)}: {title}"[: c.EMBED_TITLE_MAX],
-            description=_clip(f"> {safe_display(entry.text)}", c.EMBED_DESCRIPTION_MAX),
+            description=clip(f"> {safe_display(entry.text)}", c.EMBED_DESCRIPTION_MAX),
             fields=(("Said", safe_display(_quote_when(entry))[: c.EMBED_FIELD_VALUE_MAX]),),
             source_name=source[0],
             source_url=source[1],
@@ -92,14 +102,12 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
     if entry.kind == "awards":
         fields = [("When", event_when(entry))]
         if entry.ceremony:
-            fields.append(
-                ("Ceremony", _clip(safe_display(entry.ceremony), c.EMBED_FIELD_VALUE_MAX))
-            )
+            fields.append(("Ceremony", clip(safe_display(entry.ceremony), c.EMBED_FIELD_VALUE_MAX)))
         ahead = entry.starts_at is None or entry.starts_at > discord.utils.utcnow()
         outcome = "" if ahead else safe_display(entry.outcome)  # it tells what happened
         return Card(
             title=title,
-            description=_clip(
+            description=clip(
                 outcome or ("Not held yet." if ahead else "No outcome recorded."),
                 c.EMBED_DESCRIPTION_MAX,
             ),
@@ -114,7 +122,7 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
         text = f"||{text}||"
     return Card(
         title=title,
-        description=_clip(text, c.EMBED_DESCRIPTION_MAX),
+        description=clip(text, c.EMBED_DESCRIPTION_MAX),
         source_name=source[0],
         source_url=source[1],
         footer=footer,
@@ -128,7 +136,7 @@ def answer_card(answer: Answer) -> Card:
         return entry_card(answer.match.entry, answer.match.score)
     asked = quote_user_text(answer.query)
     suggestions = tuple(
-        (_clip(safe_display(m.entry.title), c.BUTTON_LABEL_MAX), m.entry.uid)
+        (clip(safe_display(m.entry.title), c.BUTTON_LABEL_MAX), m.entry.uid)
         for m in answer.suggestions
     )
     if suggestions:
@@ -189,7 +197,7 @@ def synopsis_pages(entry: Entry) -> Pages:
     total = len(texts)
     cards = tuple(
         Card(
-            title=_clip(safe_display(entry.title), c.EMBED_TITLE_MAX),
+            title=clip(safe_display(entry.title), c.EMBED_TITLE_MAX),
             description=text,
             source_name=safe_display(entry.source_name),
             source_url=entry.source_url,
@@ -238,19 +246,18 @@ def events_pages(events: Sequence[Entry], now: dt.datetime, per_page: int = 5) -
             )
         )
     cards: list[Card] = []
-    total = (len(events) + per_page - 1) // per_page
-    for page in range(total):
-        chunk = events[page * per_page : (page + 1) * per_page]
+    batches = chunks(events, per_page)
+    for page, chunk in enumerate(batches, 1):
         fields = []
         for e in chunk:
             state = "upcoming" if e.starts_at is None or e.starts_at > now else "past"
             value = f"{event_when(e)} · {state}"
             if e.outcome and state == "past":  # an outcome tells what happened
-                value += f"\n{_clip(safe_display(e.outcome), 700)}"
+                value += f"\n{clip(safe_display(e.outcome), 700)}"
             fields.append(
                 (
-                    _clip(safe_display(e.title), c.EMBED_FIELD_NAME_MAX),
-                    _clip(value, c.EMBED_FIELD_VALUE_MAX),
+                    clip(safe_display(e.title), c.EMBED_FIELD_NAME_MAX),
+                    clip(value, c.EMBED_FIELD_VALUE_MAX),
                 )
             )
         cards.append(
@@ -258,7 +265,7 @@ def events_pages(events: Sequence[Entry], now: dt.datetime, per_page: int = 5) -
                 title="Awards events",
                 fields=tuple(fields),
                 colour=c.COLOUR_AWARDS,
-                footer=f"Page {page + 1}/{total} · times in your own time zone",
+                footer=f"Page {page}/{len(batches)} · times in your own time zone",
             )
         )
     return Pages(tuple(cards))
@@ -274,14 +281,13 @@ def record_pages(facts: Sequence[Entry], per_page: int = 6) -> Pages:
                 ),
             )
         )
-    total = (len(facts) + per_page - 1) // per_page
+    batches = chunks(facts, per_page)
     cards = []
-    for page in range(total):
-        chunk = facts[page * per_page : (page + 1) * per_page]
+    for page, chunk in enumerate(batches, 1):
         fields = tuple(
             (
-                _clip(safe_display(f.title), c.EMBED_FIELD_NAME_MAX),
-                _clip(
+                clip(safe_display(f.title), c.EMBED_FIELD_NAME_MAX),
+                clip(
                     f"{safe_display(f.text)}\n[{safe_display(f.source_name)}]({f.source_url})",
                     c.EMBED_FIELD_VALUE_MAX,
                 ),
@@ -293,7 +299,7 @@ def record_pages(facts: Sequence[Entry], per_page: int = 6) -> Pages:
                 title="Look Back: awards and nominations",
                 fields=fields,
                 colour=c.COLOUR_AWARDS,
-                footer=f"Page {page + 1}/{total}",
+                footer=f"Page {page}/{len(batches)}",
             )
         )
     return Pages(tuple(cards))
@@ -382,7 +388,7 @@ def _chunks(lines: Sequence[str], limit: int) -> list[str]:
     """Lines joined into as few texts of at most `limit` characters as possible."""
     chunks: list[str] = []
     for line in lines:
-        line = _clip(line, limit)
+        line = clip(line, limit)
         if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
             chunks[-1] += "\n" + line
         else:

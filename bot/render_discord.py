@@ -7,7 +7,7 @@ import re
 import discord
 
 from bot import constants as c
-from bot.cards import TIME_MARKER, Card
+from bot.cards import TIME_MARKER, Card, clip
 
 
 def discord_times(text: str) -> str:
@@ -16,8 +16,7 @@ def discord_times(text: str) -> str:
 
 
 def _fit(text: str, limit: int) -> str:
-    text = discord_times(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(discord_times(text), limit)
 
 
 def _safe_url(url: str) -> str | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.admin import MODAL_TITLE_MAX, TEXT_INPUT_MAX, parse_aliases
-from bot.cards import Card
+from bot.cards import Card, clip
 from bot.error_handling import handle_component_error
 from bot.interactions import NO_PINGS, OwnedView, PagesView
 from bot.models import Entry, Kind
@@ -21,10 +21,6 @@ log = logging.getLogger(__name__)
 
 FORM_TIMEOUT_SECONDS = 15 * 60.0  # time to type a long answer
 Confirmed = Callable[[discord.Interaction[Any]], Awaitable[tuple[str, discord.Embed | None]]]
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _text(
@@ -53,7 +49,7 @@ class AdminForm(discord.ui.Modal):
     """A form that saves one entry of this server (added, or edited)."""
 
     def __init__(self, cog: Admin, kind: Kind, entry: Entry | None, title: str) -> None:
-        super().__init__(title=_clip(title, MODAL_TITLE_MAX), timeout=FORM_TIMEOUT_SECONDS)
+        super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_TIMEOUT_SECONDS)
         self.cog = cog
         self.kind = kind
         self.key = entry.key if entry is not None else None
