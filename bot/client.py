@@ -159,10 +159,6 @@ class LookBackBot(commands.AutoShardedBot):
                 await self._service.close()
                 self._service = None
 
-    def is_owner_id(self, user_id: int) -> bool:
-        """True for the bot owners named in OWNER_IDS."""
-        return user_id in self.settings.owner_ids
-
 
 async def _serve(settings: Settings) -> None:
     bot = LookBackBot(settings)

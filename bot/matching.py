@@ -810,15 +810,6 @@ class Matcher:
         elif not self._owns(guild_id, kind, key):
             masked.discard((kind, key))
 
-    def set_guild_hidden(self, guild_id: int, pairs: Iterable[tuple[str, str]]) -> None:
-        """Replace what one server hides (after an import), keeping its own versions masked."""
-        own = {
-            (_KINDS[self._kinds[index]], self._keys[index])
-            for index, owner in enumerate(self._guilds)
-            if owner == guild_id and self._live[index]
-        }
-        self._masked[guild_id] = own | set(pairs)
-
     def _owns(self, guild_id: int, kind: str, key: str) -> bool:
         code = _KIND_CODE.get(kind)
         return code is not None and self._find((code, guild_id, key)) is not None

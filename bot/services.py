@@ -315,13 +315,6 @@ class FactBase:
             raise NotFound("This server has no synopsis to show.")
         return entry
 
-    async def themes(self, guild_id: int | None) -> Entry | None:
-        """The themes section, when there is one."""
-        for entry in await self.db.visible_entries("synopsis", guild_id):
-            if entry.section == "themes":
-                return entry
-        return None
-
     async def awards_events(self, guild_id: int | None) -> list[Entry]:
         """Every awards event the server sees, dated ones by date, then those to be announced."""
         events = await self.db.visible_entries("awards", guild_id)
