@@ -132,7 +132,7 @@ def questions(count: int) -> list[str]:
 
 async def measure(db_path: str, count: int) -> dict[str, float]:
     """Run inside a fresh process: start-up, memory, per-question timings."""
-    from bot.services import FactBase, settle_memory
+    from bot.domain.factbase import FactBase, settle_memory
 
     before = rss_mb()
     started = time.perf_counter()
@@ -197,7 +197,7 @@ async def measure(db_path: str, count: int) -> dict[str, float]:
 
 async def accuracy() -> list[str]:
     """Accuracy lines for the dev set and the paraphrase set."""
-    from bot.services import FactBase
+    from bot.domain.factbase import FactBase
 
     lines = []
     with tempfile.TemporaryDirectory() as tmp:

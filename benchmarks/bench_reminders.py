@@ -36,9 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.database import Database, format_utc
-from bot.models import PlannedReminder, Reminder
-from bot.reminders import BATCH, Delivery, ReminderScheduler, shard_of
+from bot.domain.models import PlannedReminder, Reminder
+from bot.domain.reminders import BATCH, Delivery, ReminderScheduler, shard_of
+from bot.domain.timeutil import format_utc
+from bot.storage.sqlite.database import Database
 
 YEAR_SECONDS = 365 * 86_400
 NEXT_DUE_CALLS = 1_000

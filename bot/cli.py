@@ -14,9 +14,9 @@ from typing import TextIO
 from bot import __version__
 from bot.config import Settings, SettingsError, setup_logging
 from bot.constants import KINDS
+from bot.domain.models import Kind
+from bot.domain.pack import PackError, dump_document, load_pack, to_document
 from bot.errors import UserFacingError
-from bot.models import Kind
-from bot.pack import PackError, dump_document, load_pack, to_document
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +46,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _open(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.services import FactBase
+    from bot.domain.factbase import FactBase
 
     return await FactBase.open(settings.database_path)
 
 
 async def _ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.cards import answer_card
-    from bot.render_text import render_card
+    from bot.cards.answers import answer_card
+    from bot.cards.text import render_card
 
     service = await _open(settings)
     kinds: list[Kind] | None = [args.kind] if args.kind else None

@@ -16,14 +16,18 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.backlog import Backlog, is_deferrable
 from bot.config import Settings, setup_logging
-from bot.error_handling import handle_app_command_error
-from bot.i18n import JapaneseTranslator
-from bot.reminders import AwardsWatch
-from bot.services import FactBase, settle_memory
+from bot.domain.factbase import FactBase, settle_memory
+from bot.domain.reminders import AwardsWatch
+from bot.domain.timeutil import use_clock
+from bot.ui.backlog import Backlog, is_deferrable
+from bot.ui.errors import handle_app_command_error
+from bot.ui.translator import JapaneseTranslator
 
 log = logging.getLogger(__name__)
+
+# Every layer reads discord.py's clock while the bot runs (simcord's virtual time drives it).
+use_clock(lambda: discord.utils.utcnow())
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.facts",

@@ -12,12 +12,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-import discord
-
-from bot import __version__, cards
+from bot import __version__
+from bot.cards import answers as cards
+from bot.cards.text import render_card
+from bot.domain.factbase import FactBase
+from bot.domain.timeutil import utcnow
 from bot.errors import UserFacingError
-from bot.render_text import render_card
-from bot.services import FactBase
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class Console:
 
     async def _awards_list(self, options: dict[str, str]) -> list[cards.Card]:
         events = await self.service.awards_events(self.guild_id)
-        return list(cards.events_pages(events, discord.utils.utcnow()).cards)
+        return list(cards.events_pages(events, utcnow()).cards)
 
     async def _awards_record(self, options: dict[str, str]) -> list[cards.Card]:
         return list(cards.record_pages(await self.service.award_record(self.guild_id)).cards)

@@ -11,11 +11,12 @@ import discord
 from discord import app_commands
 
 from bot import constants as c
-from bot.cards import answer_card, entry_card
+from bot.cards.answers import answer_card, entry_card
+from bot.cards.embed import card_embed
 from bot.client import LookBackBot
-from bot.interactions import SuggestionsView, respond
-from bot.models import Answer, Kind
-from bot.render_discord import card_embed
+from bot.domain.models import Answer, Kind
+from bot.ui.respond import respond
+from bot.ui.views import SuggestionsView
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,12 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot import cards
+from bot.cards import answers as cards
+from bot.cards.embed import card_embed
+from bot.cards.reminders import footer_marks, reminder_card
 from bot.client import LookBackBot
-from bot.errors import UserFacingError
-from bot.interactions import NO_PINGS, respond, send_pages
-from bot.models import Reminder
-from bot.reminder_cards import footer_marks, reminder_card
-from bot.reminders import (
+from bot.domain.models import Reminder
+from bot.domain.reminders import (
     AwardsWatch,
     Delivery,
     PermanentFailure,
@@ -28,7 +27,9 @@ from bot.reminders import (
     ReminderScheduler,
     TemporaryFailure,
 )
-from bot.render_discord import card_embed
+from bot.errors import UserFacingError
+from bot.ui.respond import NO_PINGS, respond
+from bot.ui.views import send_pages
 from cogs._answers import PUBLIC_COOLDOWN, bot_of, send_answer
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Awards(
             lease_seconds=settings.reminder_lease_seconds,
             shards=shards,
             on_done=lambda r, outcome: bot.dispatch("awards_reminder_complete", r, outcome),
+            transient=(discord.HTTPException,),
         )
         self.watch = AwardsWatch(bot.service.db, self._events_for, self.scheduler)
 

@@ -9,12 +9,12 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.backlog import DEFERRABLE
-from bot.cards import entry_card
+from bot.cards.answers import entry_card
+from bot.cards.embed import card_embed
 from bot.client import LookBackBot
 from bot.errors import UserFacingError
-from bot.interactions import respond
-from bot.render_discord import card_embed
+from bot.ui.backlog import DEFERRABLE
+from bot.ui.respond import respond
 from cogs._answers import PUBLIC_COOLDOWN, autocomplete_kind, bot_of, send_answer
 
 

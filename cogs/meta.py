@@ -11,10 +11,11 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot import __version__, cards
+from bot import __version__
+from bot.cards import answers as cards
+from bot.cards.embed import card_embed
 from bot.client import LookBackBot
-from bot.interactions import respond
-from bot.render_discord import card_embed
+from bot.ui.respond import respond
 from cogs._answers import PUBLIC_COOLDOWN, bot_of
 
 

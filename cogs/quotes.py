@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.backlog import DEFERRABLE
 from bot.client import LookBackBot
+from bot.ui.backlog import DEFERRABLE
 from cogs._answers import PUBLIC_COOLDOWN, autocomplete_kind, bot_of, send_answer
 
 

@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.backlog import DEFERRABLE
-from bot.cards import synopsis_pages
+from bot.cards.answers import synopsis_pages
 from bot.client import LookBackBot
-from bot.interactions import send_pages
+from bot.ui.backlog import DEFERRABLE
+from bot.ui.views import send_pages
 from cogs._answers import PUBLIC_COOLDOWN, bot_of
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import FactBase
+from bot.domain.factbase import FactBase
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LOOKBACK_SHARED", ROOT.parent / "shared"))

@@ -36,7 +36,7 @@ from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from bot.render_discord import embed_length_ok
+from bot.cards.embed import embed_length_ok
 
 SPEC_ENV_VAR = "DISCORD_OPENAPI_PATH"
 DEFAULT_SPEC_PATH = (

@@ -20,14 +20,36 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot import admin as a
-from bot.admin import Actor, AdminService, Change, SettingsChange
-from bot.cards import Card, entry_card
+from bot.cards.answers import entry_card
+from bot.cards.base import Card
+from bot.cards.embed import card_embed
+from bot.cards.moderation import (
+    change_message,
+    event_preview_card,
+    history_pages,
+    import_plan_card,
+    import_problems_card,
+    import_result_card,
+    settings_card,
+    settings_message,
+    status_card,
+    test_reminder_card,
+)
 from bot.client import LookBackBot
+from bot.domain.models import Entry, Kind
 from bot.errors import UserFacingError
-from bot.interactions import NO_PINGS, respond
-from bot.models import Entry, Kind
-from bot.render_discord import card_embed
+from bot.moderation.parsing import parse_leads, zone_choices
+from bot.moderation.service import AdminService, oversized
+from bot.moderation.types import (
+    EXPORT_COOLDOWN,
+    IMPORT_COOLDOWN,
+    Actor,
+    Change,
+    EventDraft,
+    Scope,
+    SettingsChange,
+)
+from bot.ui.respond import NO_PINGS, respond
 from cogs.admin._views import (
     ConfirmView,
     FactForm,
@@ -55,7 +77,7 @@ def _admin_of(interaction: discord.Interaction[Any]) -> Admin:
     return cog
 
 
-def _entries(kind: Kind, scope: a.Scope) -> Any:
+def _entries(kind: Kind, scope: Scope) -> Any:
     """An autocomplete callback: this server's entries of `kind`, for moderators only."""
 
     async def complete(
@@ -122,7 +144,7 @@ async def _zones(
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete: time zone names."""
     try:
-        return [app_commands.Choice(name=z, value=z) for z in a.zone_choices(current)]
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
     except Exception:
         log.exception("Time zone autocomplete failed")
         return []
@@ -220,7 +242,7 @@ class Admin(
     async def _show_change(self, interaction: discord.Interaction[Any], change: Change) -> None:
         show = change.after if change.action in ("add", "edit", "unhide", "undo") else None
         embed = card_embed(entry_card(show)) if show is not None and change.changed else None
-        await respond(interaction, content=a.change_message(change), embed=embed, ephemeral=True)
+        await respond(interaction, content=change_message(change), embed=embed, ephemeral=True)
 
     async def save_form(
         self,
@@ -257,7 +279,7 @@ class Admin(
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
-        scope: a.Scope = "own" if action == "remove" else "shipped"
+        scope: Scope = "own" if action == "remove" else "shipped"
         user = interaction.user.id
         if action == "unhide":
             key = await self.admin.resolve_hidden_key(guild_id, kind, typed)
@@ -363,17 +385,17 @@ class Admin(
     # -- awards events ----------------------------------------------------------------------
 
     async def _preview_event(
-        self, interaction: discord.Interaction[Any], preview: a.EventDraft
+        self, interaction: discord.Interaction[Any], preview: EventDraft
     ) -> None:
         async def save(click: discord.Interaction[Any]) -> tuple[str, discord.Embed | None]:
             change = await self.admin.save(self._guild_id(click), click.user.id, preview.draft)
             embed = card_embed(entry_card(change.after)) if change.after else None
-            return a.change_message(change), embed
+            return change_message(change), embed
 
         view = ConfirmView(self, interaction.user.id, save, "Save")
         view.message = await respond(
             interaction,
-            embed=card_embed(a.event_preview_card(preview)),
+            embed=card_embed(event_preview_card(preview)),
             view=view,
             ephemeral=True,
         )
@@ -478,8 +500,8 @@ class Admin(
     ) -> None:
         await respond(
             interaction,
-            content=a.settings_message(change) + _warnings(problems),
-            embed=card_embed(a.settings_card(change.after)),
+            content=settings_message(change) + _warnings(problems),
+            embed=card_embed(settings_card(change.after)),
             ephemeral=True,
         )
 
@@ -537,7 +559,7 @@ class Admin(
     ) -> None:
         """How long before each event to remind, e.g. 7d 1d 1h 0."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        leads = a.parse_leads(times)
+        leads = parse_leads(times)
         change = await self.admin.update_reminders(
             self._guild_id(interaction), interaction.user.id, lead_times=leads
         )
@@ -583,7 +605,7 @@ class Admin(
         role = self._role(interaction, settings.reminder_role_id)
         problems = channel_problems(channel, role)
         event = await self.admin.sample_event(guild.id, discord.utils.utcnow())
-        card = a.test_reminder_card(event, settings)
+        card = test_reminder_card(event, settings)
         content = f"Test reminder. Real reminders will mention {role.mention}." if role else None
         try:
             message = await channel.send(
@@ -612,7 +634,7 @@ class Admin(
         """What is scheduled next here, and failed deliveries."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await self.admin.reminder_status(self._guild_id(interaction))
-        await respond(interaction, embed=card_embed(a.status_card(status)), ephemeral=True)
+        await respond(interaction, embed=card_embed(status_card(status)), ephemeral=True)
 
     # -- history and undo -------------------------------------------------------------------
 
@@ -631,7 +653,7 @@ class Admin(
         guild_id = self._guild_id(interaction)
         records = await self.admin.history(guild_id, entry)
         total = await self.bot.service.db.audit_count(guild_id) if entry is None else len(records)
-        pages = a.history_pages(records, total)
+        pages = history_pages(records, total)
         await self._send_pages(interaction, pages)
 
     async def _send_pages(self, interaction: discord.Interaction[Any], pages: list[Card]) -> None:
@@ -657,8 +679,8 @@ class Admin(
         if isinstance(result, SettingsChange):
             await respond(
                 interaction,
-                content="Undone: " + a.settings_message(result),
-                embed=card_embed(a.settings_card(result.after)),
+                content="Undone: " + settings_message(result),
+                embed=card_embed(settings_card(result.after)),
                 ephemeral=True,
             )
         else:
@@ -669,7 +691,7 @@ class Admin(
     @app_commands.command(
         name=_("export"), description=_("This server's content and settings as a file.")
     )
-    @app_commands.checks.cooldown(*a.EXPORT_COOLDOWN, key=lambda i: i.guild_id)
+    @app_commands.checks.cooldown(*EXPORT_COOLDOWN, key=lambda i: i.guild_id)
     async def export(self, interaction: discord.Interaction[Any]) -> None:
         """This server's content and settings as a file."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -691,7 +713,7 @@ class Admin(
         description=_("Import a content pack file: checked, previewed, confirmed."),
     )
     @app_commands.describe(file=_("A .json file in the content pack format (at most 1 MB)."))
-    @app_commands.checks.cooldown(*a.IMPORT_COOLDOWN, key=lambda i: i.guild_id)
+    @app_commands.checks.cooldown(*IMPORT_COOLDOWN, key=lambda i: i.guild_id)
     async def import_(
         self, interaction: discord.Interaction[Any], file: discord.Attachment
     ) -> None:
@@ -699,7 +721,7 @@ class Admin(
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         assert guild is not None
-        plan = a.oversized(file.filename, file.size)
+        plan = oversized(file.filename, file.size)
         if plan is None:
             try:
                 data = await file.read()
@@ -713,19 +735,17 @@ class Admin(
                 role_ids={r.id for r in guild.roles},
             )
         if not plan.ok:
-            await respond(
-                interaction, embed=card_embed(a.import_problems_card(plan)), ephemeral=True
-            )
+            await respond(interaction, embed=card_embed(import_problems_card(plan)), ephemeral=True)
             return
         settings = await self.bot.service.db.guild_settings(guild.id)
-        embed = card_embed(a.import_plan_card(plan, settings))
+        embed = card_embed(import_plan_card(plan, settings))
         if not plan.has_changes:
             await respond(interaction, embed=embed, ephemeral=True)
             return
 
         async def apply(click: discord.Interaction[Any]) -> tuple[str, discord.Embed | None]:
             result = await self.admin.apply_import(self._guild_id(click), click.user.id, plan)
-            return "Imported.", card_embed(a.import_result_card(result))
+            return "Imported.", card_embed(import_result_card(result))
 
         view = ConfirmView(self, interaction.user.id, apply, "Confirm")
         view.message = await respond(interaction, embed=embed, view=view, ephemeral=True)
@@ -745,7 +765,7 @@ class Admin(
         change = await self.admin.set_moderator_role(
             self._guild_id(interaction), actor_of(interaction), role.id if role else None
         )
-        await respond(interaction, content=a.settings_message(change), ephemeral=True)
+        await respond(interaction, content=settings_message(change), ephemeral=True)
 
 
 async def setup(bot: LookBackBot) -> None:

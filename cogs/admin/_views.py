@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.admin import MODAL_TITLE_MAX, TEXT_INPUT_MAX, parse_aliases
-from bot.cards import Card, clip
-from bot.error_handling import handle_component_error
-from bot.interactions import NO_PINGS, OwnedView, PagesView
-from bot.models import Entry, Kind
+from bot.cards.base import Card, clip
+from bot.domain.models import Entry, Kind
+from bot.moderation.parsing import parse_aliases
+from bot.moderation.types import MODAL_TITLE_MAX, TEXT_INPUT_MAX
+from bot.ui.errors import handle_component_error
+from bot.ui.respond import NO_PINGS
+from bot.ui.views import OwnedView, PagesView
 
 if TYPE_CHECKING:
     from cogs.admin import Admin

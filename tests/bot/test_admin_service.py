@@ -10,12 +10,25 @@ from typing import Any
 
 import pytest
 
-from bot import admin as a
-from bot.admin import Actor, AdminService, NotModerator
-from bot.database import entry_snapshot
+from bot.domain.factbase import FactBase
+from bot.domain.models import GuildSettings
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
-from bot.models import GuildSettings
-from bot.services import FactBase
+from bot.moderation.parsing import (
+    format_leads,
+    parse_aliases,
+    parse_leads,
+    parse_when,
+    zone_choices,
+)
+from bot.moderation.service import AdminService, _server_state
+from bot.moderation.types import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ENTRIES,
+    Actor,
+    NotModerator,
+    SettingsChange,
+)
+from bot.storage.sqlite.rows import entry_snapshot
 from tests.conftest import fact, pack_bytes
 
 A = 1_000_000_000_000_001  # two servers
@@ -210,7 +223,7 @@ async def test_a_change_made_meanwhile_is_not_overwritten_blindly(admin: AdminSe
     draft = await admin.draft(A, "fact", "server-lore", {"answer": "Mine."})
     old = await admin._state("fact", "server-lore", A)
     await admin.edit_entry(A, MOD, "fact", "server-lore", {"answer": "Theirs."})
-    new = a._server_state(draft.after)
+    new = _server_state(draft.after)
     with pytest.raises(UserFacingError, match="Someone changed that entry"):
         await admin._commit(A, MOD, "edit", "fact", "server-lore", old, new)
 
@@ -231,39 +244,39 @@ async def test_choices_are_scoped_to_the_server(admin: AdminService) -> None:
 
 
 def test_dates_are_read_in_clear_forms() -> None:
-    tokyo = a.parse_when("2027-03-14 00:00", "Asia/Tokyo")
+    tokyo = parse_when("2027-03-14 00:00", "Asia/Tokyo")
     assert tokyo.starts_at == dt.datetime(2027, 3, 13, 15, tzinfo=dt.UTC)
-    assert a.parse_when("2027-03-14 00:00 Asia/Tokyo").starts_at == tokyo.starts_at
-    assert a.parse_when("2027-03-14T00:00:00+09:00").starts_at == tokyo.starts_at
-    assert a.parse_when("2027-03-14T00:00Z").starts_at == dt.datetime(2027, 3, 14, tzinfo=dt.UTC)
-    assert a.parse_when("2027-03-14 09:00", "+09:00").starts_at == dt.datetime(
+    assert parse_when("2027-03-14 00:00 Asia/Tokyo").starts_at == tokyo.starts_at
+    assert parse_when("2027-03-14T00:00:00+09:00").starts_at == tokyo.starts_at
+    assert parse_when("2027-03-14T00:00Z").starts_at == dt.datetime(2027, 3, 14, tzinfo=dt.UTC)
+    assert parse_when("2027-03-14 09:00", "+09:00").starts_at == dt.datetime(
         2027, 3, 14, tzinfo=dt.UTC
     )
-    day = a.parse_when("2027-03-14")
+    day = parse_when("2027-03-14")
     assert day.date_only and day.starts_at == dt.datetime(2027, 3, 14, 12, tzinfo=dt.UTC)
-    assert a.parse_when("TBA").starts_at is None
+    assert parse_when("TBA").starts_at is None
     with pytest.raises(UserFacingError, match="Which time zone"):
-        a.parse_when("2027-03-14 00:00")
+        parse_when("2027-03-14 00:00")
     with pytest.raises(UserFacingError, match="don't know that time zone"):
-        a.parse_when("2027-03-14 00:00", "Mars/Olympus")
+        parse_when("2027-03-14 00:00", "Mars/Olympus")
     with pytest.raises(UserFacingError, match="couldn't read"):
-        a.parse_when("next tuesday")
-    assert "Asia/Tokyo" in a.zone_choices("tok")
-    assert a.zone_choices("")[0] == "UTC"
+        parse_when("next tuesday")
+    assert "Asia/Tokyo" in zone_choices("tok")
+    assert zone_choices("")[0] == "UTC"
 
 
 def test_lead_times() -> None:
-    assert a.parse_leads("7d 1d 1h 0") == (604_800, 86_400, 3_600, 0)
-    assert a.parse_leads("1h, 2w 1d12h 30m") == (1_209_600, 129_600, 3_600, 1_800)
-    assert a.format_leads((604_800, 86_400, 3_600, 0)) == "1w 1d 1h 0"
+    assert parse_leads("7d 1d 1h 0") == (604_800, 86_400, 3_600, 0)
+    assert parse_leads("1h, 2w 1d12h 30m") == (1_209_600, 129_600, 3_600, 1_800)
+    assert format_leads((604_800, 86_400, 3_600, 0)) == "1w 1d 1h 0"
     for bad in ("", "7x", "soon", "61d", "1d 2d 3d 4d 5d 6d 7d 8d 9d"):
         with pytest.raises(UserFacingError):
-            a.parse_leads(bad)
+            parse_leads(bad)
 
 
 def test_aliases_one_per_line() -> None:
-    assert a.parse_aliases("a\n b \n\nc, d; a") == ["a", "b", "c", "d"]
-    assert a.parse_aliases("688,253") == ["688,253"]
+    assert parse_aliases("a\n b \n\nc, d; a") == ["a", "b", "c", "d"]
+    assert parse_aliases("688,253") == ["688,253"]
 
 
 async def test_events_are_drafted_then_saved_and_reschedule(
@@ -301,7 +314,7 @@ async def test_reminder_settings_are_audited_and_undone(
     with pytest.raises(UserFacingError, match="@everyone"):
         await admin.update_reminders(A, MOD, reminder_role_id=A)
     result = await admin.undo(A, Actor(MOD, manage_guild=True), "settings:reminders")
-    assert isinstance(result, a.SettingsChange)
+    assert isinstance(result, SettingsChange)
     settings = await admin.db.guild_settings(A)
     assert settings == GuildSettings(A, reminder_channel_id=10, lead_times=(3600, 0))
     assert (await admin.db.guild_settings(B)) == GuildSettings(B)
@@ -382,9 +395,9 @@ async def test_an_import_with_errors_changes_nothing_and_names_them(
         pytest.param(b"{not json", "not valid JSON", id="json"),
         pytest.param(b"\xff\xfe", "not UTF-8", id="utf8"),
         pytest.param(b"[]", "must hold a JSON object", id="array"),
-        pytest.param(b" " * (a.MAX_IMPORT_BYTES + 1), "at most 1,000,000", id="size"),
+        pytest.param(b" " * (MAX_IMPORT_BYTES + 1), "at most 1,000,000", id="size"),
         pytest.param(
-            pack_bytes(facts=[fact(f"f-{i}", f"F {i}") for i in range(a.MAX_IMPORT_ENTRIES + 1)]),
+            pack_bytes(facts=[fact(f"f-{i}", f"F {i}") for i in range(MAX_IMPORT_ENTRIES + 1)]),
             "at most 2,000",
             id="count",
         ),

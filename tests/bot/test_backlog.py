@@ -11,7 +11,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.backlog import DEFERRABLE, Backlog, is_deferrable, seconds_until_deferral
+from bot.ui.backlog import DEFERRABLE, Backlog, is_deferrable, seconds_until_deferral
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import discord
-
-from bot.cards import entry_card, events_pages, next_event_card
-from bot.models import Entry
+from bot.cards.answers import entry_card, events_pages, next_event_card
+from bot.domain import timeutil
+from bot.domain.models import Entry
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
@@ -43,7 +42,7 @@ def test_next_event_card_shows_no_outcome() -> None:
 
 
 def test_entry_card_of_a_future_event_says_not_held_yet(monkeypatch) -> None:
-    monkeypatch.setattr(discord.utils, "utcnow", lambda: NOW)
+    monkeypatch.setattr(timeutil, "_clock", lambda: NOW)
     ahead = entry_card(_event("ahead", NOW + dt.timedelta(days=3), "It was a great night."))
     past = entry_card(_event("past", NOW - dt.timedelta(days=3), "It was a great night."))
     assert ahead.description == "Not held yet."

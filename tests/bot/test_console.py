@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.console import Console, ConsoleInputError, parse_line, run_console
-from bot.services import FactBase
+from bot.domain.factbase import FactBase
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import Database
-from bot.models import Entry
-from bot.pack import load_pack, shipped_pack_path
-from bot.services import FactBase
+from bot.domain.factbase import FactBase
+from bot.domain.models import Entry
+from bot.domain.pack import load_pack, shipped_pack_path
+from bot.storage.sqlite.database import Database
 from tests.conftest import fact, write_pack
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import BUSY_TIMEOUT_MS, Database, _run
+from bot.domain.models import Entry
 from bot.errors import (
     DB_BUSY,
     DB_FAILING,
@@ -26,7 +26,8 @@ from bot.errors import (
     database_unavailable,
     is_busy,
 )
-from bot.models import Entry
+from bot.storage.sqlite.connection import BUSY_TIMEOUT_MS, _run
+from bot.storage.sqlite.database import Database
 
 OURS = Entry("fact", "ours", "Ours", "kept", "S", "https://e.org", guild_id=42)
 

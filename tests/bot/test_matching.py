@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import AdminService
-from bot.matching import ANALYSIS_VERSION, IndexRow, Matcher, analyse, index_row, normalize
-from bot.models import Entry
-from bot.pack import load_pack
-from bot.services import FactBase
+from bot.domain.factbase import FactBase
+from bot.domain.models import Entry
+from bot.domain.pack import load_pack
+from bot.matching.analysis import analyse, normalize
+from bot.matching.index import Matcher
+from bot.matching.stored import ANALYSIS_VERSION, IndexRow, index_row
+from bot.moderation.service import AdminService
 from tests.conftest import fact, shared_file, write_pack
 
 
@@ -250,7 +252,7 @@ def _record_analysis(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         analysed.append(entry.key)
         return index_row(entry)
 
-    monkeypatch.setattr("bot.services.index_row", recording)
+    monkeypatch.setattr("bot.domain.factbase.index_row", recording)
     return analysed
 
 

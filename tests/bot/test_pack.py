@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.pack import PackError, dump_document, load_pack, shipped_pack_path, to_document
+from bot.domain.pack import PackError, dump_document, load_pack, shipped_pack_path, to_document
 from tests.conftest import fact, write_pack
 
 

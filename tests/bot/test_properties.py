@@ -25,10 +25,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import BadQuestion
-from bot.matching import analyse, normalize
-from bot.models import Answer, Kind
-from bot.pack import (
+from bot.domain.factbase import FactBase
+from bot.domain.models import Answer, Kind
+from bot.domain.pack import (
     FORMAT,
     PackError,
     dump_document,
@@ -37,7 +36,8 @@ from bot.pack import (
     round_trip_safe,
     to_document,
 )
-from bot.services import FactBase
+from bot.errors import BadQuestion
+from bot.matching.analysis import analyse, normalize
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("PROP_EXAMPLES", 60)),

@@ -6,9 +6,9 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-from bot.database import Database
-from bot.models import Entry, GuildSettings
-from bot.reminders import DATE_ONLY_DAY_LEAD, effective_leads, plan_guild
+from bot.domain.models import Entry, GuildSettings
+from bot.domain.reminders import DATE_ONLY_DAY_LEAD, effective_leads, plan_guild
+from bot.storage.sqlite.database import Database
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 DAY = 86400

@@ -5,7 +5,7 @@ from __future__ import annotations
 from simcord import Env, InteractionResult
 
 from bot.client import LookBackBot
-from bot.services import FactBase
+from bot.domain.factbase import FactBase
 
 
 def service_of(env: Env) -> FactBase:

@@ -16,8 +16,8 @@ import pytest
 from discord import app_commands
 from simcord import Env, InteractionResult, MemberActor, SetupError
 
-from bot.admin import NotModerator
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError
+from bot.moderation.types import NotModerator
 from tests.cogs.conftest import restart
 from tests.cogs.helpers import seen, service_of
 from tests.conftest import fact, pack_bytes

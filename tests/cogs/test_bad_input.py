@@ -20,10 +20,10 @@ from discord import app_commands
 from simcord import Env, InteractionResult, MemberActor, OptionError
 
 from bot import constants as c
-from bot.error_handling import APOLOGY
+from bot.domain.models import Entry, Kind
 from bot.errors import BadQuestion, UserFacingError
-from bot.matching import Hit
-from bot.models import Entry, Kind
+from bot.matching.index import Hit
+from bot.ui.errors import APOLOGY
 from tests.cogs.conftest import restart
 from tests.cogs.helpers import seen, service_of
 
@@ -348,7 +348,7 @@ async def test_a_failed_reply_becomes_an_apology(
 ) -> None:
     _, channel, fan, _ = world
     simcord_env.inject_error("POST", CALLBACK, status=500)
-    with caplog.at_level(logging.ERROR, logger="bot.error_handling"):
+    with caplog.at_level(logging.ERROR, logger="bot.ui.errors"):
         result = await fan.slash(channel, "fact", query="runtime")
     assert result.ephemeral
     assert result.response is not None and result.response.content == APOLOGY
@@ -369,7 +369,7 @@ async def test_a_reply_that_cannot_be_sent_at_all_is_logged(
 ) -> None:
     _, channel, fan, _ = world
     simcord_env.inject_error("POST", CALLBACK, status=503, times=2)  # the reply and the apology
-    with caplog.at_level(logging.WARNING, logger="bot.error_handling"):
+    with caplog.at_level(logging.WARNING, logger="bot.ui.errors"):
         result = await fan.slash(channel, "synopsis")
     assert not result.acknowledged
     assert any("Could not tell the user" in r.getMessage() for r in caplog.records)
@@ -385,7 +385,7 @@ async def test_an_expired_interaction_is_logged_not_raised(
     simcord_env.inject_error(
         "POST", CALLBACK, status=404, code=10062, message="Unknown interaction"
     )
-    with caplog.at_level(logging.WARNING, logger="bot.interactions"):
+    with caplog.at_level(logging.WARNING, logger="bot.ui"):
         result = await fan.slash(channel, "awards record")
     assert not result.acknowledged
     assert any("expired" in r.getMessage() for r in caplog.records)

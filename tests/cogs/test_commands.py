@@ -15,9 +15,9 @@ import discord
 import pytest
 from simcord import Env, InteractionResult, MemberActor
 
-from bot.backlog import DEFERRABLE_EXTRA
 from bot.client import LookBackBot
-from bot.i18n import JA
+from bot.ui.backlog import DEFERRABLE_EXTRA
+from bot.ui.translator import JA
 from tests.openapi_check import request_rule_problems
 
 World = tuple[Any, Any, MemberActor, MemberActor]

@@ -44,9 +44,9 @@ from typing import Any
 import pytest
 from simcord import Env, InteractionResult, MemberActor
 
-from bot import database
 from bot.client import LookBackBot
 from bot.errors import DB_BUSY, DB_MISSING, DB_READ_ONLY, database_unavailable
+from bot.storage.sqlite import connection, database
 from tests.cogs.conftest import restart
 from tests.cogs.helpers import seen, service_of
 
@@ -122,7 +122,7 @@ def fresh_integrity(db_path: Path) -> str:
 def write_waits(simcord_env: Env, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A short lock wait (simcord runs short sleeps in real time), and for each write that
     started waiting, how many REST requests the bot had made by then."""
-    monkeypatch.setattr(database, "WRITE_WAIT_SECONDS", 0.4)
+    monkeypatch.setattr(connection, "WRITE_WAIT_SECONDS", 0.4)
     starts: list[int] = []
     real_begin = database.Database._begin
 
@@ -162,7 +162,7 @@ async def test_a_locked_fact_base_refuses_writes_cleanly_and_keeps_answering(
     form = await mod.slash(channel, "admin fact add")
     blocker = other_writer(db_path, how)
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.error_handling"):
+        with caplog.at_level(logging.WARNING, logger="bot.ui.errors"):
             subscribed = await answered_promptly(fan, channel, "awards subscribe")
             unsubscribed = await answered_promptly(fan, channel, "awards unsubscribe")
             leads = await answered_promptly(mod, channel, "admin reminders leads", times="2d 1h")
@@ -269,7 +269,7 @@ def read_only_files(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     folder.chmod(0o555)
     with monkeypatch.context() as patch:
         if os.geteuid() == 0:
-            patch.setattr(database, "_writable", lambda path: False)
+            patch.setattr(connection, "_writable", lambda path: False)
         try:
             yield
         finally:
@@ -286,7 +286,7 @@ async def test_a_read_only_fact_base_answers_and_refuses_every_change(
 ) -> None:
     guild, channel, fan, mod = world
     with read_only_files(db_path, monkeypatch):
-        with caplog.at_level(logging.WARNING, logger="bot.database"):
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
             bot = await restart(simcord_env, db_path)
         assert bot.service.db.read_only
         assert any("opened read-only" in r.getMessage() for r in caplog.records)
@@ -351,7 +351,7 @@ async def test_a_removed_fact_base_file_refuses_writes_instead_of_losing_them(
     os.link(db_path, kept)
     db_path.unlink()
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.database"):
+        with caplog.at_level(logging.ERROR, logger="bot.storage"):
             subscribed = await answered_promptly(fan, channel, "awards subscribe")
             leads = await answered_promptly(mod, channel, "admin reminders leads", times="2d")
             added = await mod.submit_modal(await mod.slash(channel, "admin fact add"), FACT_FORM)

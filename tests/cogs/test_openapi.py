@@ -20,7 +20,7 @@ from simcord import Env, InteractionResult, MemberActor
 
 from bot import constants as c
 from bot.client import LookBackBot
-from bot.models import Answer, Match
+from bot.domain.models import Answer, Match
 from tests.openapi_check import (
     SPEC_ENV_VAR,
     OpenAPIDescription,

@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.models import Entry, GuildSettings
+from bot.domain.models import Entry, GuildSettings
 from tests.cogs.conftest import restart
 
 HOUR = 3600

@@ -15,9 +15,9 @@ import pytest
 from simcord import Env, InteractionResult, MemberActor, SetupError
 
 from bot import constants as c
-from bot.error_handling import APOLOGY
+from bot.domain.models import Answer, Entry, Kind, Match
 from bot.errors import NotFound
-from bot.models import Answer, Entry, Kind, Match
+from bot.ui.errors import APOLOGY
 from tests.cogs.helpers import service_of
 
 World = tuple[Any, Any, MemberActor, MemberActor]
@@ -143,7 +143,7 @@ async def test_a_failing_suggestion_apologises_and_logs(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(service_of(simcord_env), "get", broken)
-    with caplog.at_level(logging.ERROR, logger="bot.error_handling"):
+    with caplog.at_level(logging.ERROR, logger="bot.ui.errors"):
         clicked = await fan.click(result.response, label=unsure[0].title)  # type: ignore[arg-type]
     assert clicked.ephemeral
     assert clicked.response is not None and clicked.response.content == APOLOGY

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import FactBase
+from bot.domain.factbase import FactBase
 
 from .conftest import ROOT
 
@@ -44,8 +44,8 @@ CHILD_TIMEOUT = 60.0
 CHILD = """
 import asyncio, sys
 from pathlib import Path
-from bot.admin import AdminService
-from bot.services import FactBase
+from bot.moderation.service import AdminService
+from bot.domain.factbase import FactBase
 
 async def main(db_path, file_path, guild, actor):
     facts = await FactBase.open(db_path)

@@ -35,10 +35,10 @@ from typing import Any
 import discord
 import pytest
 
-from bot.database import Database
-from bot.models import Entry, GuildSettings
-from bot.pack import load_pack, shipped_pack_path
-from bot.reminders import plan_guild
+from bot.domain.models import Entry, GuildSettings
+from bot.domain.pack import load_pack, shipped_pack_path
+from bot.domain.reminders import plan_guild
+from bot.storage.sqlite.database import Database
 from tests.fakediscord.server import FakeDiscord, RecordedRequest
 
 from .conftest import GUILD_ID, START_TIMEOUT, BotProcess, bot_env, running_bot

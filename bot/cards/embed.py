@@ -7,7 +7,7 @@ import re
 import discord
 
 from bot import constants as c
-from bot.cards import TIME_MARKER, Card, clip
+from bot.cards.base import TIME_MARKER, Card, clip
 
 
 def discord_times(text: str) -> str:

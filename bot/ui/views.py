@@ -1,4 +1,4 @@
-"""Answering an interaction safely whatever state it is in, and the views the cogs share."""
+"""Buttons and views: owned views, page turning, did-you-mean suggestions."""
 
 from __future__ import annotations
 
@@ -9,74 +9,11 @@ from typing import Any
 import discord
 
 from bot import constants as c
-from bot.cards import Card
-from bot.render_discord import card_embed
+from bot.cards.base import Card
+from bot.cards.embed import card_embed
+from bot.ui.respond import NO_PINGS, respond
 
 log = logging.getLogger(__name__)
-
-NO_PINGS = discord.AllowedMentions.none()
-
-#: Set in `interaction.extras` while a public "thinking…" message awaits its answer.
-_THINKING = "lookback_thinking"
-
-
-async def defer_thinking(interaction: discord.Interaction[Any]) -> None:
-    """Acknowledge now with a public "thinking…" message; `respond` replaces it later."""
-    await interaction.response.defer(thinking=True)
-    interaction.extras[_THINKING] = True
-
-
-async def respond(
-    interaction: discord.Interaction[Any],
-    *,
-    content: str | None = None,
-    embed: discord.Embed | None = None,
-    view: discord.ui.View | None = None,
-    ephemeral: bool = False,
-) -> discord.Message | None:
-    """Send a reply: the first response, or a followup when already deferred or answered.
-
-    An interaction that expired (Discord's 3-second window, error 10062) is logged, not raised.
-    A private reply to a `defer_thinking` removes the public "thinking…" message first: the
-    first followup would replace it and show the reply to everyone.
-    """
-    kwargs: dict[str, Any] = {
-        "content": content,
-        "ephemeral": ephemeral,
-        "allowed_mentions": NO_PINGS,
-    }
-    if embed is not None:
-        kwargs["embed"] = embed
-    if view is not None:
-        kwargs["view"] = view
-    try:
-        if not interaction.response.is_done():
-            callback = await interaction.response.send_message(**kwargs)
-            if view is None:
-                return None
-            if isinstance(callback.resource, discord.InteractionMessage):
-                return callback.resource
-            return await _original_response(interaction)
-        if interaction.extras.pop(_THINKING, False) and ephemeral:
-            await interaction.delete_original_response()
-        return await interaction.followup.send(wait=True, **kwargs)
-    except discord.NotFound as exc:
-        if exc.code in (10062, 10015):
-            log.warning("Interaction %s expired before it was answered", interaction.id)
-            return None
-        raise
-
-
-async def _original_response(interaction: discord.Interaction[Any]) -> discord.Message | None:
-    """The message just sent, for views that edit it later; None (logged) if Discord won't say.
-
-    The answer is already on screen: failing here must not turn it into an error message.
-    """
-    try:
-        return await interaction.original_response()
-    except discord.HTTPException as exc:
-        log.warning("Could not fetch the response to interaction %s: %s", interaction.id, exc)
-        return None
 
 
 class OwnedView(discord.ui.View):
@@ -103,7 +40,7 @@ class OwnedView(discord.ui.View):
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
         """A button failed: answered like a failed command (`bot.error_handling`)."""
-        from bot.error_handling import handle_component_error  # that module imports this one
+        from bot.ui.errors import handle_component_error
 
         await handle_component_error(interaction, error)
 

@@ -1,65 +1,17 @@
-"""One answer, two renderers: services' results become `Card`s here, and
-`bot.render_discord` / `bot.render_text` draw the same cards as embeds or terminal text.
+"""Cards for answers: facts, quotes, synopsis pages, awards events, help and about.
 
-Times are written as `⟦t:UNIX:STYLE⟧` markers that each renderer turns into its own form
-(Discord: `<t:UNIX:F>`, which every reader sees in their own time zone).
-"""
+`bot.cards.embed` / `bot.cards.text` draw the same cards as embeds or terminal text."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from typing import TypeVar
-
-import discord
 
 from bot import constants as c
-from bot.models import Answer, BaseStats, Entry
-from bot.safety import quote_user_text, safe_display
-
-TIME_MARKER = re.compile(r"⟦t:(-?\d+):([tTdDfFR])⟧")
-
-
-def timestamp(when: dt.datetime, style: str = "F") -> str:
-    """A time marker (see module docstring)."""
-    return f"⟦t:{int(when.timestamp())}:{style}⟧"
-
-
-@dataclass(frozen=True)
-class Card:
-    """What one answer shows, independent of where it is shown."""
-
-    title: str
-    description: str = ""
-    fields: tuple[tuple[str, str], ...] = ()
-    source_name: str = ""
-    source_url: str = ""
-    footer: str = ""
-    colour: int = c.COLOUR_ANSWER
-    suggestions: tuple[tuple[str, str], ...] = ()  # (label, "kind:key") for did-you-mean
-    spoiler: bool = False
-
-
-@dataclass(frozen=True)
-class Pages:
-    """A card split over pages (long synopsis, long lists)."""
-
-    cards: tuple[Card, ...] = field(default_factory=tuple)
-
-
-_T = TypeVar("_T")
-
-
-def chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
-    """`items` in consecutive pieces of `size` (the last may be shorter): one per page."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+from bot.cards.base import Card, Pages, chunks, clip, event_when
+from bot.domain.models import Answer, BaseStats, Entry
+from bot.domain.safety import quote_user_text, safe_display
+from bot.domain.timeutil import utcnow
 
 
 def _kind_footer(entry: Entry) -> str:
@@ -71,16 +23,6 @@ def _kind_footer(entry: Entry) -> str:
 def _quote_when(entry: Entry) -> str:
     parts = [p for p in (entry.occasion, entry.said_on) if p]
     return ", ".join(parts) if parts else "date unknown"
-
-
-def event_when(entry: Entry) -> str:
-    """An awards event's date as time markers, or 'to be announced'."""
-    if entry.starts_at is None:
-        return "To be announced"
-    if entry.date_only:
-        relative = timestamp(entry.starts_at, "R")
-        return f"{timestamp(entry.starts_at, 'D')} ({relative}; time of day not announced)"
-    return f"{timestamp(entry.starts_at, 'F')} ({timestamp(entry.starts_at, 'R')})"
 
 
 def entry_card(entry: Entry, score: float | None = None) -> Card:
@@ -103,7 +45,7 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
         fields = [("When", event_when(entry))]
         if entry.ceremony:
             fields.append(("Ceremony", clip(safe_display(entry.ceremony), c.EMBED_FIELD_VALUE_MAX)))
-        ahead = entry.starts_at is None or entry.starts_at > discord.utils.utcnow()
+        ahead = entry.starts_at is None or entry.starts_at > utcnow()
         outcome = "" if ahead else safe_display(entry.outcome)  # it tells what happened
         return Card(
             title=title,

@@ -1,361 +1,56 @@
-"""Question matching: the one place where a user's words are matched to entries.
-
-Pipeline (`Matcher.search` is the single public entry point for questions, `Matcher.complete`
-for autocomplete, both built on the same index):
-
-1. **Normalise** (`analyse`): Unicode NFKC (full-width → half-width), case folding, accents
-   dropped from Latin letters, katakana folded to hiragana, possessives and punctuation removed.
-   Latin words are stemmed (Snowball) and mapped to a canonical synonym ("helmed" → "direct");
-   runs of Japanese script become character bigrams, so `監督` or `京本の声優` need no word
-   splitter. Function words and the film's own title are dropped.
-2. **Retrieve** candidates from an in-memory inverted index (token → entries), so the cost
-   depends on the entries that share a word with the question, not on the size of the base.
-   Unknown words are corrected against the vocabulary with rapidfuzz (typos); the last word of
-   an autocomplete query is also expanded as a prefix.
-3. **Score** each candidate: `coverage` — the IDF-weighted share of the question's words the
-   entry explains (words in its title/aliases count fully, words only in its body count half,
-   unknown words count against it) — blended with rapidfuzz's `token_sort_ratio` between the
-   question and the entry's closest alias. A confident answer needs both a high blend and a
-   high coverage; otherwise the best few are offered as "did you mean" suggestions.
-
-Scale (100,000 entries: start-up in about a second, ~80 MB of index, a few ms per question):
-
-* What the index holds of an entry (`index_row`: tokens, forms, words as written) is stored
-  beside it in SQLite (table `match_index`, with the typo vocabulary in `match_vocab`) when it
-  is imported; start-up (`FactBase.reindex`) reads those rows instead of analysing every entry,
-  and analyses again only an entry whose row is missing or no longer matches it.
-* In memory an entry is a position in parallel arrays, postings are `array('i')` of
-  positions, words are interned once; entries loaded in database order are found again by
-  bisection, not through a dictionary. Run-time changes (`upsert`, `remove`, `set_hidden`) are
-  incremental.
-* Coverage is computed term at a time over postings (C-level dict updates); a word in more than
-  COMMON_POSTINGS entries is only looked up in the best candidates. Typo correction skips
-  numbers and, past TYPO_SCAN_MAX words, compares only words that start like the typed one.
-  Autocomplete by title prefix uses per-kind title-sorted positions (bisection).
-"""
+"""The in-memory inverted index and the `Matcher` (retrieval, scoring, autocomplete)."""
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import heapq
 import itertools
-import logging
 import math
 import random
-import re
 import sys
-import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final
 
-import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.models import Entry, Kind
-
-log = logging.getLogger(__name__)
-
-# -- tuning (documented in the README's matching section) --------------------------------------
-KEY_WEIGHT: Final = 1.0  # a question word found in the title, aliases or tags
-BODY_WEIGHT: Final = 0.5  # a question word found only in the answer text
-COVERAGE_SHARE: Final = 0.6  # final = 0.6 coverage + 0.3 alias similarity + 0.1 focus
-SIMILARITY_SHARE: Final = 0.3
-FOCUS_SHARE: Final = 0.1
-CONFIDENT_SCORE: Final = 0.62
-CONFIDENT_COVERAGE: Final = 0.5
-# Facts answer questions; a quote is what someone said. Unless the question asks for a quote,
-# a fact that explains it as well as a quote does is the better answer.
-QUOTE_PENALTY: Final = 0.04
-SUGGEST_SCORE: Final = 0.42
-SUGGEST_COVERAGE: Final = 0.3
-TYPO_MIN_RATIO: Final = 80.0
-TYPO_MIN_LEN: Final = 4
-UNKNOWN_WEIGHT: Final = 0.8  # an unknown question word weighs this share of the rarest word
-RESCORE_TOP: Final = 40  # candidates that get the (dearer) rapidfuzz alias similarity
-COMMON_POSTINGS: Final = 2_000  # skip a word this common when rarer words can retrieve
-CANDIDATES_MAX: Final = 400  # entries that get exact coverage scoring
-TYPO_SCAN_MAX: Final = 2500  # vocabulary words one unknown word is compared with, at most
-PREFIX_SCAN: Final = 200  # titles per kind that autocomplete looks at for a typed prefix
-
-_STOP_WORDS: Final = frozenset(
-    """
-    a an the is are was were be been being am of in on at to for from by with and or but nor it
-    its this that these those what whats which me my mine i im you your we our they their
-    them he she his her him tell please does did do doing done can could would should will
-    shall may might must know any some there here about as into than then so such get got give
-    gave let lets just also really ever very much more most s t d ll ve re m o look back
-    lookback film's movie's name names called call info information detail details fact facts
-    thing things stuff question questions answer someone anyone something anything exactly
-    actually
-    """.split()  # noqa: SIM905 - one word list, easier to read and edit
+from bot.domain.models import Entry, Kind
+from bot.matching.analysis import (
+    _OUT_OF_SCOPE,
+    _QUOTE_TOKEN,
+    _SYNONYM_OF,
+    _SYNONYMS,
+    _is_cjk,
+    _is_misspelt_stop_word,
+    _stem,
+    analyse,
+    analyse_pairs,
+    normalize,
 )
-# Chatter around a question: never a topic, not even when nothing else is left.
-_CHATTER: Final = frozenset(
-    """
-    hey hi hello yo bot bots thanks thank thx ty ok okay pls plz please lol lmao rn quick q
-    so um uh hmm wait btw guys everyone here
-    """.split()  # noqa: SIM905
+from bot.matching.scoring import (
+    BODY_WEIGHT,
+    CANDIDATES_MAX,
+    COMMON_POSTINGS,
+    CONFIDENT_COVERAGE,
+    CONFIDENT_SCORE,
+    COVERAGE_SHARE,
+    FOCUS_SHARE,
+    KEY_WEIGHT,
+    PREFIX_SCAN,
+    QUOTE_PENALTY,
+    RESCORE_TOP,
+    SIMILARITY_SHARE,
+    SUGGEST_COVERAGE,
+    SUGGEST_SCORE,
+    TYPO_MIN_LEN,
+    TYPO_MIN_RATIO,
+    TYPO_SCAN_MAX,
+    UNKNOWN_WEIGHT,
 )
-
-# Canonical word for each group of synonyms (stemmed on both sides, so any form maps).
-_SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
-    ("film", "movie", "anime", "flick"),
-    ("direct", "director", "directed", "directing", "directs", "helmed", "helm", "helmer"),
-    ("music", "composer", "compose", "composed", "score", "scored", "soundtrack", "ost", "bgm"),
-    ("song", "sing", "sings", "sang", "sung", "singer", "vocalist", "vocals"),
-    (
-        "voice",
-        "voiced",
-        "voices",
-        "voicing",
-        "seiyuu",
-        "seiyu",
-        "cast",
-        "actor",
-        "actress",
-        "actors",
-        "va",
-    ),
-    ("dub", "dubbed", "dubbing", "dubs"),
-    ("runtime", "length", "duration", "minutes", "mins", "min", "runtime", "lengthy"),
-    (
-        "release",
-        "released",
-        "premiere",
-        "premiered",
-        "debut",
-        "debuted",
-        "opening",
-        "opened",
-        "came",
-        "releasing",
-    ),
-    (
-        "stream",
-        "streaming",
-        "watch",
-        "watching",
-        "online",
-        "netflix",
-        "prime",
-        "amazon",
-        "hulu",
-        "streamed",
-    ),
-    ("nominate", "nomination", "nominated", "nominee", "nominees", "nom", "noms", "shortlist"),
-    ("win", "won", "winner", "winning", "wins", "victory", "triumph"),
-    ("award", "awards", "prize", "prizes", "accolade", "accolades", "honor", "honour"),
-    ("oscar", "oscars"),
-    ("write", "wrote", "writer", "written", "screenplay", "script", "screenwriter", "scriptwriter"),
-    ("author", "mangaka", "creator", "created", "originator"),
-    ("story", "plot", "synopsis", "summary", "premise", "storyline", "happens"),
-    ("character", "characters", "protagonist", "protagonists", "heroine", "heroines"),
-    ("ai", "artificial", "generative", "genai"),
-    ("manga", "comic", "comics", "oneshot", "yomikiri"),
-    ("america", "american", "usa", "us", "states", "north-american"),
-    ("japan", "japanese", "nihon", "nippon"),
-    ("gross", "grossed", "earn", "earned", "earnings", "revenue", "money", "takings"),
-    ("date", "when", "day", "dates", "schedule", "scheduled"),
-    ("ceremony", "ceremonies", "broadcast", "telecast", "gala"),
-    ("upcoming", "next", "future", "coming", "soon"),
-    ("quote", "quotes", "said", "say", "says", "saying", "quoted", "remark", "remarks"),
-    ("studio", "studios", "company", "production-house"),
-    ("animate", "animated", "animation", "animating", "animator", "animators"),
-    ("budget", "cost", "costs"),
-)
-
-_STEMMER = snowballstemmer.stemmer("english")
-# Words, and runs of one Japanese script each: kanji, katakana, hiragana.
-_LATIN_OR_CJK = re.compile(
-    r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006]+"
-    r"|[\u30a1-\u30fa\u30fc]+|[\u3041-\u3096]+"
-)
-_HIRAGANA = re.compile(r"^[\u3041-\u3096]+$")
-# Hiragana carries Japanese grammar (particles, endings), which says nothing about the topic;
-# only these hiragana words are kept, as the English word they mean.
-_JA_WORDS: Final = {
-    "あらすじ": "story",
-    "いつ": "when",
-    "どこ": "where",
-    "だれ": "who",
-    "いくら": "money",
-    "どれくらい": "how",
-    "どのくらい": "how",
-    "なんぷん": "minutes",
-}
-# Single kanji that are question words.
-_JA_KANJI: Final = {"誰": "who", "何": "", "時": "", "日": "date"}
-_POSSESSIVE = re.compile(r"(\w)['’]s\b")
-_APOSTROPHE = re.compile(r"['’`]")
-_ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
-_TITLE_JA: Final = "ルックバック"
-_MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
-# Phrases that mean one thing, folded before words are split.
-# Each phrase has a cheap keyword: its pattern only runs on text that contains it.
-_PHRASES: Final = (
-    ("academy", re.compile(r"\bacademy awards?\b"), "oscar"),
-    ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
-    ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
-    ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
-    ("out", re.compile(r"\bcame out\b|\bcome out\b|\bcomes out\b"), "release"),
-    ("hit", re.compile(r"\bhit theaters\b"), "release"),
-    ("jump", re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
-    # Oscar categories other than Animated Feature: a word the fact base cannot explain.
-    (
-        "best",
-        re.compile(
-            r"\bbest (supporting |leading |animated |live action |documentary |original |"
-            r"adapted |international )?(actor|actress|picture|director|directing|short|"
-            r"screenplay|song|score|cinematography|editing|documentary|costume|makeup|"
-            r"sound|visual effects|production design|feature film)s?\b"
-        ),
-        "othercategory",
-    ),
-    ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
-)
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
-
-
-def _build_synonyms() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for group in _SYNONYMS:
-        canonical = _stem(group[0])
-        for word in group:
-            table[_stem(word)] = canonical
-    return table
-
-
-_SYNONYM_OF: Final = _build_synonyms()
-_QUOTE_TOKEN: Final = _SYNONYM_OF[_stem("quote")]
-# Words that name what the fact base knows it does not cover (other Oscar categories): a
-# question with one of them never gets a confident answer, only suggestions.
-_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory")})
-_STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
-
-
-def normalize(text: str) -> str:
-    """Fold case, width and accents; drop mentions and punctuation."""
-    if text.isascii():
-        text = text.lower()  # the common case: nothing to fold but case
-    else:
-        text = unicodedata.normalize("NFKC", text).casefold()
-        out: list[str] = []
-        previous = ""
-        for char in unicodedata.normalize("NFKD", text):
-            # Drop accents on Latin letters only: NFKD also splits Japanese voiced kana.
-            if unicodedata.combining(char) and previous and ord(previous) < 0x0250:
-                continue
-            out.append(char)
-            previous = char
-        text = unicodedata.normalize("NFC", "".join(out))
-    text = _MENTION.sub(" ", text)
-    text = _POSSESSIVE.sub(r"\1", text)
-    text = _APOSTROPHE.sub("", text)
-    text = text.replace(_TITLE_JA, " ")
-    for keyword, pattern, replacement in _PHRASES:
-        if keyword in text:
-            text = pattern.sub(replacement, text)
-    return " ".join(_LATIN_OR_CJK.findall(text))
-
-
-@lru_cache(maxsize=65536)
-def _canonical_word(word: str) -> str | None:
-    if word.isdigit():
-        return word
-    ordinal = _ORDINAL.match(word)
-    if ordinal:
-        return ordinal.group(1)
-    if word in _STOP_WORDS or word in _CHATTER:
-        return None
-    stem = _stem(word)
-    if stem in _STOP_STEMS:
-        return None
-    return _SYNONYM_OF.get(stem, stem)
-
-
-_LONG_STOP_WORDS: Final = tuple(w for w in _STOP_WORDS | _CHATTER if len(w) >= 4)
-
-
-@lru_cache(maxsize=4096)
-def _is_misspelt_stop_word(word: str) -> bool:
-    """'waht', 'wehre': one swapped or wrong letter from a stop word."""
-    if not word.isascii() or len(word) < 4:
-        return False
-    return any(OSA.distance(word, stop) <= 1 for stop in _LONG_STOP_WORDS)
-
-
-def _is_cjk(token: str) -> bool:
-    return not token.isascii()
-
-
-def _japanese(run: str) -> list[tuple[str, str]]:
-    if _HIRAGANA.match(run):
-        kept: list[tuple[str, str]] = []
-        for word, english in _JA_WORDS.items():
-            canonical = _canonical_word(english) if word in run else None
-            if canonical:
-                kept.append((word, canonical))
-        return kept
-    if len(run) == 1:
-        if run in _JA_KANJI:
-            canonical = _canonical_word(_JA_KANJI[run]) if _JA_KANJI[run] else None
-            return [(run, canonical)] if canonical else []
-        return [(run, run)]
-    return [(run[i : i + 2], run[i : i + 2]) for i in range(len(run) - 1)]
-
-
-def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str, str]]:
-    """(surface word, canonical token) pairs of `text`, in order (see the module docstring)."""
-    pairs: list[tuple[str, str]] = []
-    for run in normalize(text).split():
-        if run.isascii():
-            if len(run) == 1 and run.isdigit():
-                continue  # "2" matches any date; it tells nothing on its own
-            word = _canonical_word(run)
-            if word:
-                pairs.append((run, word))
-            elif keep_stop_words and run not in _CHATTER:
-                pairs.append((run, _stem(run)))
-        else:
-            pairs.extend(_japanese(run))
-    return pairs
-
-
-def analyse(text: str) -> list[str]:
-    """The canonical tokens of `text`, in order."""
-    return [token for _, token in analyse_pairs(text)]
-
-
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    """What the matcher derives from one entry (`index_row`), in a form SQLite can store.
-
-    Start-up reads these rows (table `match_index`) instead of analysing every entry again;
-    `Matcher.add_row` indexes one. Token lists are space-separated, form lists one per line.
-    """
-
-    kind: Kind
-    guild_id: int
-    key: str
-    title: str
-    norm_title: str
-    key_tokens: str  # canonical tokens of the title, aliases and labels
-    body_tokens: str  # canonical tokens found only in the answer text
-    # One per line: the title's own canonical tokens ("=" when the same as the first name),
-    # then the title and each alias as names (one made only of stop words keeps them).
-    forms: str
-    long_forms: str  # a quote's own words as canonical tokens ('' for other kinds)
-    surfaces: str  # ASCII words as written: `word`, or `word>token` when the token differs
+from bot.matching.stored import _SAME_AS_FIRST_NAME, IndexRow, index_row
 
 
 @dataclass(frozen=True)
@@ -384,96 +79,6 @@ class _QueryToken:
     weight: float
     alternatives: tuple[tuple[str, float], ...]  # (vocabulary token, similarity 0–1)
 
-
-def _entry_keys(entry: Entry) -> tuple[list[str], list[str]]:
-    """(names an entry is asked by: title and aliases; labels that only add words to match)."""
-    names = [entry.title, *entry.aliases]
-    labels = [t.replace("-", " ") for t in entry.tags]
-    if entry.kind == "quote":
-        labels += [entry.speaker, entry.occasion]
-    elif entry.kind == "awards":
-        labels.append(entry.ceremony)
-    elif entry.kind == "synopsis":
-        labels.append(entry.section)
-    return [n for n in names if n], [label for label in labels if label]
-
-
-def _entry_body(entry: Entry) -> str:
-    if entry.kind == "awards":
-        return entry.outcome
-    return entry.text
-
-
-_SAME_AS_FIRST_NAME: Final = "="  # never a token: tokens are letters, digits, CJK
-
-
-def _collect_surfaces(pairs: Iterable[tuple[str, str]], into: dict[str, str]) -> None:
-    for surface, token in pairs:
-        if surface.isascii():
-            into.setdefault(surface, token)
-
-
-def index_row(entry: Entry) -> IndexRow:
-    """Analyse one entry into what the index holds of it (see the module docstring)."""
-    names, labels = _entry_keys(entry)
-    key_tokens: dict[str, None] = {}  # an ordered set: the stored row is deterministic
-    forms: dict[str, None] = {}
-    surfaces: dict[str, str] = {}
-    for text in names + labels:
-        # A name made only of stop words ("what is it about") is indexed with them, so the
-        # same question (which then keeps its stop words too) can find it.
-        pairs = analyse_pairs(text) or analyse_pairs(text, keep_stop_words=True)
-        tokens = [token for _, token in pairs]
-        key_tokens.update(dict.fromkeys(tokens))
-        if tokens and text in names:
-            forms[" ".join(tokens)] = None
-        _collect_surfaces(pairs, surfaces)
-    title_form = " ".join(analyse(entry.title))
-    first_name = next(iter(forms), None)
-    body_pairs = analyse_pairs(_entry_body(entry))
-    _collect_surfaces(body_pairs, surfaces)
-    body = [token for _, token in body_pairs]
-    long_forms = ""
-    if entry.kind == "quote":
-        key_tokens.update(dict.fromkeys(body))
-        long_forms = " ".join(body)
-    return IndexRow(
-        kind=entry.kind,
-        guild_id=entry.guild_id,
-        key=entry.key,
-        title=entry.title,
-        norm_title=normalize(entry.title),
-        key_tokens=" ".join(key_tokens),
-        body_tokens=" ".join(t for t in dict.fromkeys(body) if t not in key_tokens),
-        forms="\n".join([_SAME_AS_FIRST_NAME if title_form == first_name else title_form, *forms]),
-        long_forms=long_forms,
-        surfaces=" ".join(s if s == t else f"{s}>{t}" for s, t in surfaces.items()),
-    )
-
-
-# Bump when the analysis *code* changes (normalize, analyse_pairs, index_row): rows stored
-# with another version are analysed again at start-up. The word tables are hashed in, so
-# editing a synonym or stop word needs no bump.
-ANALYSIS_CODE_VERSION: Final = 1
-
-
-def _analysis_version() -> str:
-    material = repr(
-        (
-            _SYNONYMS,
-            sorted(_STOP_WORDS),
-            sorted(_CHATTER),
-            [(keyword, pattern.pattern, replacement) for keyword, pattern, replacement in _PHRASES],
-            sorted(_JA_WORDS.items()),
-            sorted(_JA_KANJI.items()),
-            _TITLE_JA,
-            _STEMMER.stemWords(["directed", "composer", "nominations", "released"]),
-        )
-    )
-    return f"{ANALYSIS_CODE_VERSION}-{hashlib.sha256(material.encode()).hexdigest()[:16]}"
-
-
-ANALYSIS_VERSION: Final = _analysis_version()
 
 _KINDS: Final[tuple[Kind, ...]] = ("fact", "quote", "synopsis", "awards")
 _KIND_CODE: Final[dict[str, int]] = {kind: code for code, kind in enumerate(_KINDS)}

@@ -26,7 +26,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import DatabaseUnavailable, UserFacingError, database_unavailable
-from bot.interactions import respond
+from bot.ui.respond import respond
 
 log = logging.getLogger(__name__)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot import constants as c
-from bot.cards import Card, event_when, timestamp
-from bot.models import Entry, Reminder
-from bot.safety import safe_display
+from bot.cards.base import Card, event_when, timestamp
+from bot.domain.models import Entry, Reminder
+from bot.domain.safety import safe_display
 
 
 def lead_words(seconds: int) -> str:

@@ -6,9 +6,8 @@ import datetime as dt
 import re
 import textwrap
 
-import discord
-
-from bot.cards import TIME_MARKER, Card
+from bot.cards.base import TIME_MARKER, Card
+from bot.domain.timeutil import utcnow
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
@@ -34,7 +33,7 @@ def _relative(when: dt.datetime, now: dt.datetime) -> str:
 
 def render_times(text: str, now: dt.datetime | None = None) -> str:
     """Replace time markers with UTC dates (the console has no viewer time zone)."""
-    now = now or discord.utils.utcnow()
+    now = now or utcnow()
 
     def repl(match: re.Match[str]) -> str:
         when = dt.datetime.fromtimestamp(int(match.group(1)), tz=dt.UTC)

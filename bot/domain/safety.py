@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import discord
-
 from bot.constants import QUERY_MAX_CHARS
+from bot.domain.markdown import escape_markdown
 from bot.errors import BadQuestion
 
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>|<@&\d+>")
@@ -62,7 +61,7 @@ def quote_user_text(text: str, limit: int = 80) -> str:
     """Echo a user's words back safely: shortened, markdown escaped, mentions inert."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return neutralise_mentions(discord.utils.escape_markdown(text))
+    return neutralise_mentions(escape_markdown(text))
 
 
 def safe_display(text: str) -> str:

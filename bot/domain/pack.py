@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from bot.database import format_utc, parse_utc
-from bot.models import Entry, Kind, PackProblems
+from bot.domain.models import Entry, Kind, PackProblems
+from bot.domain.timeutil import format_utc, parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def shipped_pack_path() -> Path:
     installed = resources.files("bot") / "_data" / "pack" / "manifest.json"
     if installed.is_file():
         return Path(str(installed)).parent
-    checkout = Path(__file__).resolve().parent.parent / "data" / "pack"
+    checkout = Path(__file__).resolve().parents[2] / "data" / "pack"
     return checkout
 
 

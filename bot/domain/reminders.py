@@ -30,10 +30,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-import discord
-
-from bot.database import Database
-from bot.models import Entry, GuildSettings, PlannedReminder, Reminder
+from bot.domain.models import Entry, GuildSettings, PlannedReminder, Reminder
+from bot.domain.timeutil import utcnow
+from bot.storage.sqlite.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +136,19 @@ class ReminderScheduler:
         grace_seconds: int,
         lease_seconds: float = LEASE_SECONDS,
         shards: Shards = None,
-        clock: Clock = discord.utils.utcnow,
+        clock: Clock = utcnow,
         on_done: Callable[[Reminder, str], None] | None = None,
+        transient: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.db = db
         self.sender = sender
+        #: Errors of the sending side (discord.py's HTTP errors) retried like TemporaryFailure.
+        self.transient: tuple[type[BaseException], ...] = (
+            TemporaryFailure,
+            TimeoutError,
+            OSError,
+            *transient,
+        )
         self.owner = owner
         self.grace = dt.timedelta(seconds=grace_seconds)
         self.lease_seconds = lease_seconds
@@ -258,7 +265,7 @@ class ReminderScheduler:
             await store.mark_final(reminder.id, self.owner, "failed", str(exc), self.clock())
             self._done(reminder, "failed")
             return
-        except (TemporaryFailure, discord.HTTPException, TimeoutError, OSError) as exc:
+        except self.transient as exc:
             attempts = reminder.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 await store.mark_final(
@@ -291,7 +298,7 @@ class AwardsWatch:
         db: Database,
         events: Callable[[int], Awaitable[list[Entry]]],
         scheduler: ReminderScheduler,
-        clock: Clock = discord.utils.utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.db = db
         self.events = events

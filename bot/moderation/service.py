@@ -1,47 +1,22 @@
-"""Server administration (`/admin`): every change a moderator makes, checked, audited, undoable.
-
-The cog (`cogs.admin`) reads the interaction and calls one method here; everything else lives
-in this module: who may moderate, validation (the content pack's own rules, so whatever a
-moderator saves can be exported and imported again), the write with its audit record in one
-transaction, the in-memory index, and the awards reminders.
-
-How a change is recorded: the state of one entry *in one server* is a snapshot
-(`bot.database.entry_snapshot`) plus a `scope` — `server` (the server's own row, maybe a version
-of a shipped entry), `shipped` (the shipped entry shows), `hidden` (the shipped entry is hidden
-here) — or None when the server sees nothing under that key. The audit log keeps the state
-before and after each change, so `undo` writes the state before back, exactly.
-
-Every method takes the server's id from the interaction, never from what a moderator typed, and
-every read and write is scoped to it: no option, autocomplete list or import reaches another
-server's entries, settings or history.
-"""
+"""`AdminService`: every moderator action, checked, audited and undoable."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
-import re
 import sqlite3
-import unicodedata
-import zoneinfo
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any, Final, Literal, cast
-from urllib.parse import urlparse
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, cast
 
 import aiosqlite
-import discord
-from discord import app_commands
 
 from bot import constants as c
-from bot.cards import Card, chunks, clip, event_when, timestamp
-from bot.database import entry_from_snapshot, entry_snapshot, format_utc, parse_utc
-from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
-from bot.matching import normalize
-from bot.models import AuditRecord, Entry, GuildSettings, Kind, PackProblems, Reminder
-from bot.pack import (
+from bot.cards.base import clip
+from bot.domain.factbase import FactBase
+from bot.domain.models import AuditRecord, Entry, GuildSettings, Kind, PackProblems, Reminder
+from bot.domain.pack import (
     SECTIONS,
     PackError,
     dump_document,
@@ -50,350 +25,54 @@ from bot.pack import (
     parse_pack_document,
     to_document,
 )
-from bot.safety import neutralise_mentions, safe_display
-from bot.services import FactBase
+from bot.domain.safety import safe_display
+from bot.domain.timeutil import format_utc, utcnow
+from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
+from bot.matching.analysis import normalize
+from bot.moderation.parsing import parse_when, slug, source_name_for
+from bot.moderation.types import (
+    _META_KEYS,
+    ENTRY_KINDS,
+    HISTORY_MAX_RECORDS,
+    KIND_WORDS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ENTRIES,
+    MAX_LEAD_SECONDS,
+    MAX_LEADS,
+    MODERATOR_SETTINGS,
+    REMINDER_SETTINGS,
+    SETTINGS,
+    STATUS_ROWS,
+    Actor,
+    Change,
+    Draft,
+    EventDraft,
+    ImportPlan,
+    ImportResult,
+    NotModerator,
+    ReminderStatus,
+    Reschedule,
+    Scope,
+    SettingsChange,
+    State,
+    When,
+    _Conflict,
+    _settings_snapshot,
+    _settings_with,
+)
+from bot.moderation.wording import (
+    _action_word,
+    _choice_label,
+    _group,
+    _inline,
+    _problem_text,
+    _quote_title,
+    _record_title,
+    _record_what,
+)
+from bot.storage.sqlite.rows import entry_from_snapshot, entry_snapshot
 
 log = logging.getLogger(__name__)
-
-# -- limits -----------------------------------------------------------------------------------
-
-MAX_IMPORT_BYTES: Final = 1_000_000
-MAX_IMPORT_ENTRIES: Final = 2_000
-IMPORT_COOLDOWN: Final = (2, 60.0)  # per server: a refused file, then its corrected version
-EXPORT_COOLDOWN: Final = (1, 60.0)
-HISTORY_PER_PAGE: Final = 5
-HISTORY_MAX_RECORDS: Final = 200
-PROBLEMS_SHOWN: Final = 15
-MAX_LEADS: Final = 8
-MAX_LEAD_SECONDS: Final = 60 * 86_400
-STATUS_ROWS: Final = 5
-# Discord's modal limits
-MODAL_TITLE_MAX: Final = 45
-TEXT_INPUT_MAX: Final = 4000
-
-SETTINGS: Final = "settings"  # the audit kind of a server's settings
-REMINDER_SETTINGS: Final = "reminders"  # its keys
-MODERATOR_SETTINGS: Final = "moderator-role"
-ENTRY_KINDS: Final[tuple[Kind, ...]] = ("fact", "quote", "synopsis", "awards")
-KIND_WORDS: Final[dict[str, str]] = {
-    "fact": "fact",
-    "quote": "quote",
-    "synopsis": "synopsis section",
-    "awards": "awards event",
-    SETTINGS: "settings",
-}
-_META_KEYS: Final = ("scope", "hidden")
-
-Scope = Literal["visible", "own", "shipped"]
-State = dict[str, Any] | None
-Reschedule = Callable[[int], Awaitable[object]]
-
-
-class NotModerator(app_commands.CheckFailure, UserFacingError):
-    """The user may not use /admin here (a check failure with a message the user sees)."""
-
-    def __init__(
-        self,
-        message: str = "You need Manage Server or this server's moderator role to use /admin.",
-    ) -> None:
-        UserFacingError.__init__(self, message)
-
-
-class _Conflict(Exception):
-    """The entry changed between reading it and writing it."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: enough to decide whether they may moderate in this server."""
-
-    user_id: int
-    role_ids: frozenset[int] = frozenset()
-    manage_guild: bool = False
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An entry as it would be saved (validated), and as the server sees it now."""
-
-    kind: Kind
-    key: str
-    before: Entry | None
-    after: Entry
-
-    @property
-    def is_new(self) -> bool:
-        """True when nothing is stored under this key yet."""
-        return self.before is None
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one command did to one entry, as the server sees it."""
-
-    action: str
-    kind: Kind
-    key: str
-    before: Entry | None
-    after: Entry | None
-    changed: bool = True
-
-
-@dataclass(frozen=True)
-class SettingsChange:
-    """A change of a server's settings."""
-
-    key: str
-    before: GuildSettings
-    after: GuildSettings
-
-    @property
-    def changed(self) -> bool:
-        """False when the settings were already like this."""
-        return self.before != self.after
-
-
-@dataclass(frozen=True)
-class When:
-    """A date typed by a moderator, understood."""
-
-    starts_at: dt.datetime | None
-    date_only: bool
-    understood: str  # what was understood, in words (shown back before saving)
-
-
-@dataclass(frozen=True)
-class EventDraft:
-    """An awards event to confirm before saving, with how its date was read."""
-
-    draft: Draft
-    when: When | None  # None: the date did not change
-
-
-@dataclass(frozen=True)
-class ReminderStatus:
-    """What /admin reminders status shows."""
-
-    settings: GuildSettings
-    upcoming: tuple[tuple[Reminder, Entry | None], ...]
-    failed: tuple[tuple[Reminder, Entry | None], ...]
-    subscribers: int
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    """A validated import and what it would change (nothing is written until it is applied)."""
-
-    file_name: str
-    problems: tuple[str, ...] = ()
-    entries: tuple[Entry, ...] = ()
-    added: tuple[Entry, ...] = ()
-    changed: tuple[tuple[Entry, Entry], ...] = ()  # (as seen now, as imported)
-    unchanged: int = 0
-    hide: tuple[tuple[Kind, str], ...] = ()
-    reminder_settings: GuildSettings | None = None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """True when the file can be imported."""
-        return not self.problems
-
-    @property
-    def has_changes(self) -> bool:
-        """True when applying it would change anything."""
-        return bool(self.added or self.changed or self.hide or self.reminder_settings)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an applied import changed."""
-
-    added: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    hidden: int = 0
-    settings_changed: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-# -- parsing what moderators type -------------------------------------------------------------
-
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LEAD_TOKEN = re.compile(r"(\d+)\s*([wdhm])")
-_LEAD_UNITS: Final = {"w": 7 * 86_400, "d": 86_400, "h": 3_600, "m": 60}
-_NO_DATE: Final = frozenset({"tba", "tbd", "none", "unknown", "-"})
-_ALIAS_SPLIT = re.compile(r"\n|,\s+|;")
-DATE_HELP: Final = (
-    "Type the date as `2027-03-14 00:00` with a time zone (the `timezone` option, e.g. "
-    "`Asia/Tokyo`, `America/Los_Angeles`, `UTC`, `+09:00`), as ISO 8601 "
-    "(`2027-03-14T00:00:00-07:00`), as a day alone (`2027-03-14`) or `TBA`."
-)
-COMMON_ZONES: Final = (
-    "UTC",
-    "Asia/Tokyo",
-    "America/Los_Angeles",
-    "America/New_York",
-    "Europe/London",
-    "Europe/Paris",
-    "Australia/Sydney",
-    "Asia/Seoul",
-    "Asia/Shanghai",
-    "America/Sao_Paulo",
-)
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> dict[str, str]:
-    """Every IANA time zone name this machine knows, by its lower-case form."""
-    try:
-        names = zoneinfo.available_timezones()
-    except Exception:  # no time zone database at all: offsets and UTC still work
-        log.warning("No time zone database found; only UTC and offsets are understood")
-        names = set()
-    return {name.lower(): name for name in sorted(names)}
-
-
-def parse_zone(text: str) -> dt.tzinfo | None:
-    """A time zone from an IANA name, `UTC` or an offset like `+09:00`; None if unknown."""
-    text = text.strip()
-    if text.lower() in ("utc", "z", "gmt"):
-        return dt.UTC
-    match = _OFFSET.match(text)
-    if match:
-        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
-        if hours > 14 or minutes >= 60:
-            return None
-        delta = dt.timedelta(hours=hours, minutes=minutes)
-        return dt.timezone(-delta if sign == "-" else delta)
-    name = _zone_names().get(text.lower())
-    if name is None:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def zone_choices(current: str, limit: int = c.AUTOCOMPLETE_MAX_CHOICES) -> list[str]:
-    """Time zone names for autocomplete: common ones first, then names containing the text."""
-    typed = current.strip().lower()
-    if not typed:
-        return [z for z in COMMON_ZONES if z.lower() in _zone_names() or z == "UTC"][:limit]
-    names = list(_zone_names().values())
-    starts = [n for n in names if n.lower().startswith(typed)]
-    parts = [n for n in names if typed in n.lower() and n not in starts]
-    found = starts + parts
-    if "utc".startswith(typed) and "UTC" not in found:
-        found.insert(0, "UTC")
-    return found[:limit]
-
-
-def parse_when(text: str, zone: str | None = None) -> When:
-    """Read an awards date as typed; raise UserFacingError with the accepted forms."""
-    text = " ".join(text.split())
-    if text.lower() in _NO_DATE:
-        return When(None, False, "to be announced")
-    parts = text.split(" ")
-    if zone is None and len(parts) >= 2 and parse_zone(parts[-1]) is not None:
-        zone, text = parts[-1], " ".join(parts[:-1])
-    if _DATE_ONLY.match(text):
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise UserFacingError(f"`{text}` is not a real day. {DATE_HELP}") from None
-        # A day without a time of day is stored at noon UTC (the pack format's rule).
-        starts = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        return When(_check_year(starts), True, f"{day.isoformat()} (a day; time not announced)")
-    try:
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UserFacingError(f"I couldn't read that date. {DATE_HELP}") from None
-    if parsed.tzinfo is not None:
-        return When(_check_year(parsed.astimezone(dt.UTC)), False, f"{text} (offset as typed)")
-    if zone is None:
-        raise UserFacingError(
-            "Which time zone is that in? Add the `timezone` option (e.g. `Asia/Tokyo`, "
-            "`America/Los_Angeles`, `UTC`) or write the offset (`2027-03-14T00:00-07:00`)."
-        )
-    tz = parse_zone(zone)
-    if tz is None:
-        raise UserFacingError(
-            "I don't know that time zone. Use a name such as `Asia/Tokyo` or "
-            "`America/Los_Angeles`, `UTC`, or an offset such as `+09:00`."
-        )
-    local = parsed.replace(tzinfo=tz)
-    return When(_check_year(local.astimezone(dt.UTC)), False, f"{text} {zone.strip()}")
-
-
-def _check_year(when: dt.datetime) -> dt.datetime:
-    if not 2000 <= when.year <= 2100:
-        raise UserFacingError("That date is out of range; use a year between 2000 and 2100.")
-    return when
-
-
-def parse_leads(text: str) -> tuple[int, ...]:
-    """Read lead times such as `7d 1d 1h 0` (w, d, h, m; 0 = at the start), longest first."""
-    tokens = [t for t in re.split(r"[\s,]+", text.strip().lower()) if t]
-    if not tokens:
-        raise UserFacingError("Type at least one lead time, e.g. `7d 1d 1h 0`.")
-    leads: set[int] = set()
-    for token in tokens:
-        if token in ("0", "now", "start"):
-            leads.add(0)
-            continue
-        pieces = _LEAD_TOKEN.findall(token)
-        if not pieces or "".join(f"{n}{u}" for n, u in pieces) != token:
-            raise UserFacingError(
-                f"I couldn't read `{neutralise_mentions(token[:20])}`. Use numbers with w, d, "
-                "h or m (weeks, days, hours, minutes) and 0 for the start: `7d 1d 1h 0`."
-            )
-        leads.add(sum(int(n) * _LEAD_UNITS[u] for n, u in pieces))
-    if len(leads) > MAX_LEADS:
-        raise UserFacingError(f"At most {MAX_LEADS} lead times, please.")
-    if max(leads) > MAX_LEAD_SECONDS:
-        raise UserFacingError("A lead time can be at most 60 days.")
-    return tuple(sorted(leads, reverse=True))
-
-
-def format_leads(leads: Iterable[int]) -> str:
-    """`7d 1d 1h 0` for (604800, 86400, 3600, 0)."""
-    words: list[str] = []
-    for lead in leads:
-        if lead == 0:
-            words.append("0")
-            continue
-        for unit, size in (("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60)):
-            if lead % size == 0:
-                words.append(f"{lead // size}{unit}")
-                break
-        else:
-            words.append(f"{lead // 60}m")
-    return " ".join(words) or "none"
-
-
-def parse_aliases(text: str) -> list[str]:
-    """Aliases as typed: one per line (or separated by `, ` or `;`), blanks dropped."""
-    seen: dict[str, None] = {}
-    for piece in _ALIAS_SPLIT.split(text or ""):
-        alias = " ".join(piece.split())
-        if alias:
-            seen.setdefault(alias, None)
-    return list(seen)
-
-
-def source_name_for(url: str) -> str:
-    """A source's name from its address (`en.wikipedia.org`)."""
-    host = (urlparse(url).hostname or "").lower()
-    return host.removeprefix("www.") or "Source"
-
-
-def slug(text: str, fallback: str) -> str:
-    """A key from a title: lower-case ASCII letters, digits and '-'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")
-    return base or fallback
 
 
 # -- states (what one server sees under one key) ----------------------------------------------
@@ -421,32 +100,6 @@ def _server_state(entry: Entry, hidden: bool = False) -> dict[str, Any]:
     if hidden:
         state["hidden"] = True
     return state
-
-
-def _settings_snapshot(settings: GuildSettings, key: str) -> dict[str, Any]:
-    if key == MODERATOR_SETTINGS:
-        return {"moderator_role_id": settings.moderator_role_id}
-    return {
-        "reminder_channel_id": settings.reminder_channel_id,
-        "reminder_role_id": settings.reminder_role_id,
-        "lead_times": list(settings.lead_times),
-        "reminders_paused": settings.reminders_paused,
-    }
-
-
-def _settings_with(settings: GuildSettings, snapshot: dict[str, Any]) -> GuildSettings:
-    changes: dict[str, Any] = {}
-    for name in (
-        "reminder_channel_id",
-        "reminder_role_id",
-        "reminders_paused",
-        "moderator_role_id",
-    ):
-        if name in snapshot:
-            changes[name] = snapshot[name]
-    if "lead_times" in snapshot:
-        changes["lead_times"] = tuple(int(x) for x in snapshot["lead_times"])
-    return replace(settings, **changes)
 
 
 class AdminService:
@@ -1000,7 +653,7 @@ class AdminService:
         """
         rows = await self.db.guild_rows(guild_id)
         settings = await self.db.guild_settings(guild_id)
-        now = discord.utils.utcnow()
+        now = utcnow()
         doc = to_document(
             entries=rows,
             pack_version=f"server-export-{now:%Y.%m.%d}",
@@ -1297,457 +950,3 @@ def _tidy(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\r\n", "\n").replace("\r", "\n")
     return value
-
-
-def _quote_title(entry: Entry) -> str:
-    """The title the pack format gives a quote without one (the start of its text)."""
-    problems = PackProblems()
-    raw = {
-        "id": "x",
-        "text": entry.text,
-        "speaker": "x",
-        "source_name": "x",
-        "source_url": "https://example.org",
-    }
-    parsed = parse_entry("quote", raw, "quote", problems)
-    return parsed.title if parsed is not None else ""
-
-
-def _inline(text: str, limit: int = 60) -> str:
-    """User text to put inside `code`: no backticks, no pings, short."""
-    return neutralise_mentions(clip(text.replace("`", "'"), limit))
-
-
-def shown(text: str, limit: int = 120) -> str:
-    """User text shown as typed but inert: clipped, markdown escaped, mentions neutralised."""
-    flat = " / ".join(line.strip() for line in text.splitlines() if line.strip())
-    return neutralise_mentions(discord.utils.escape_markdown(clip(safe_display(flat), limit)))
-
-
-def _group(kind: str) -> str:
-    return "event" if kind == "awards" else kind
-
-
-_FRIENDLY_FIELDS: Final = {
-    "source_url": "Source URL",
-    "source_name": "Source",
-    "said_on": "Said on",
-    "aliases": "Other names",
-}
-
-
-def _problem_text(problems: Sequence[str]) -> str:
-    """Validation problems of a form, in the form's words (they echo no typed text)."""
-    friendly = []
-    for problem in problems[:8]:
-        for name, label in _FRIENDLY_FIELDS.items():
-            problem = problem.replace(f"› {name}", f"› {label}")
-        friendly.append(problem)
-    lines = [f"• {neutralise_mentions(clip(p, 180))}" for p in friendly]
-    more = f"\n… and {len(problems) - 8} more" if len(problems) > 8 else ""
-    return "Please fix:\n" + "\n".join(lines) + more
-
-
-def _record_title(record: AuditRecord) -> str:
-    if record.kind == SETTINGS:
-        return "moderator role" if record.key == MODERATOR_SETTINGS else "reminder settings"
-    for snapshot in (record.new, record.old):
-        if snapshot:
-            title = snapshot.get("title") or snapshot.get("name")
-            if isinstance(title, str) and title:
-                return title
-    return record.key
-
-
-def _action_word(action: str) -> str:
-    return "changed" if action == "settings" else action
-
-
-def _record_what(record: AuditRecord, title: str) -> str:
-    if record.kind == SETTINGS:
-        return title[:1].upper() + title[1:]
-    return f"{KIND_WORDS.get(record.kind, record.kind)}: {title}"
-
-
-def _record_head(record: AuditRecord) -> str:
-    """`edit fact `runtime`` or `changed reminder settings`: one history record's heading."""
-    if record.kind == SETTINGS:
-        return f"{_action_word(record.action)} {_record_title(record)}"
-    return f"{record.action} {KIND_WORDS.get(record.kind, record.kind)} `{_inline(record.key, 40)}`"
-
-
-def _choice_label(entry: Entry, own: bool) -> str:
-    label = f"{entry.title} · {entry.key}"
-    if own:
-        label += " · this server"
-    return clip(label, c.CHOICE_NAME_MAX)
-
-
-def entry_name(entry: Entry | None, kind: str, key: str) -> str:
-    """An entry named safely for a message: **Runtime** (fact `runtime`)."""
-    title = shown(entry.title, 80) if entry is not None else f"`{_inline(key)}`"
-    return f"**{title}** ({KIND_WORDS.get(kind, kind)} `{_inline(key)}`)"
-
-
-# -- cards ------------------------------------------------------------------------------------
-
-_ACTION_WORDS: Final = {
-    "add": "Added",
-    "edit": "Saved this server's version of",
-    "remove": "Removed",
-    "hide": "Hidden in this server:",
-    "unhide": "Shown again in this server:",
-    "undo": "Undone the last change of",
-}
-_FIELD_LABELS: Final = {
-    "title": "title",
-    "name": "name",
-    "answer": "answer",
-    "text": "text",
-    "outcome": "outcome",
-    "aliases": "aliases",
-    "tags": "tags",
-    "source_name": "source",
-    "source_url": "source URL",
-    "spoiler": "spoiler",
-    "speaker": "speaker",
-    "occasion": "occasion",
-    "said_on": "said on",
-    "section": "section",
-    "ceremony": "ceremony",
-    "starts_at": "date",
-    "date_only": "day only",
-    "scope": "shown",
-    "hidden": "hidden",
-    "reminder_channel_id": "channel",
-    "reminder_role_id": "role",
-    "lead_times": "lead times",
-    "reminders_paused": "paused",
-    "moderator_role_id": "moderator role",
-}
-_SCOPE_WORDS: Final = {
-    "server": "this server's version",
-    "shipped": "the shipped entry",
-    "hidden": "hidden",
-}
-
-
-def change_message(change: Change) -> str:
-    """One line saying what a change did."""
-    if not change.changed:
-        return "Nothing changed: that is already how it is saved."
-    entry = change.after or change.before
-    name = entry_name(entry, change.kind, change.key)
-    text = f"{_ACTION_WORDS.get(change.action, change.action.title())} {name}."
-    if change.action == "edit" and change.before is not None and change.before.is_shipped:
-        text += " Other servers still see the shipped version."
-    if change.action == "remove" and change.after is not None:
-        text += " The shipped version shows again."
-    if change.kind == "awards":
-        text += " Reminders were rescheduled."
-    return text + " (`/admin undo` reverts it.)"
-
-
-def settings_message(change: SettingsChange) -> str:
-    """One line saying what a settings change did."""
-    if not change.changed:
-        return "Nothing changed: the settings were already like that."
-    if change.key == MODERATOR_SETTINGS:
-        role = change.after.moderator_role_id
-        if role is None:
-            return "Moderator role cleared: only Manage Server (and bot owners) may use /admin."
-        return (
-            f"Members of <@&{role}> may now use /admin here. Discord still hides /admin from "
-            "them until you allow that role in Server Settings → Integrations → this bot."
-        )
-    return "Reminder settings saved; reminders were rescheduled."
-
-
-_FLAGS: Final = frozenset({"spoiler", "date_only", "hidden", "reminders_paused"})
-_MAIN_TEXT: Final = ("answer", "text", "outcome")
-
-
-def _value(name: str, value: Any) -> str:
-    if name in _FLAGS:
-        return "yes" if value else "no"
-    if value is None or value == "" or value == []:
-        return "—"
-    if name == "starts_at" and isinstance(value, str):
-        when = parse_utc(value)
-        return timestamp(when, "f") if when else "—"
-    if name == "reminder_channel_id":
-        return f"<#{value}>"
-    if name in ("reminder_role_id", "moderator_role_id"):
-        return f"<@&{value}>"
-    if name == "lead_times" and isinstance(value, list):
-        return f"`{format_leads(value)}`"
-    if name == "scope":
-        return _SCOPE_WORDS.get(str(value), str(value))
-    if isinstance(value, list):
-        return shown(", ".join(str(v) for v in value), 120)
-    return shown(str(value), 120)
-
-
-def describe_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
-    """`field: old → new` lines for what differs between two snapshots (states)."""
-    if old is None and new is None:
-        return []
-    if old is None or new is None:
-        present = new if old is None else old
-        assert present is not None
-        label = "added" if old is None else "removed"
-        title = present.get("title") or present.get("name") or present.get("key") or ""
-        lines = [f"**{label}**: {shown(str(title), 80)}"]
-        for name in _MAIN_TEXT:
-            if present.get(name):
-                lines.append(f"**{_FIELD_LABELS[name]}**: {_value(name, present[name])}")
-                break
-        return lines
-    lines = []
-    for name in dict.fromkeys([*old, *new]):
-        before, after = old.get(name), new.get(name)
-        if name == "key" or before == after or (name in _FLAGS and bool(before) == bool(after)):
-            continue
-        label = _FIELD_LABELS.get(name, name)
-        lines.append(f"**{label}**: {_value(name, before)} → {_value(name, after)}")
-    return lines or ["no visible difference"]
-
-
-def history_pages(records: Sequence[AuditRecord], total: int) -> list[Card]:
-    """The audit log as pages of a few changes each: who, when, what, old → new."""
-    if not records:
-        return [
-            Card(
-                title="Moderation history",
-                description="No changes have been made in this server yet.",
-                footer="Changes made with /admin appear here.",
-            )
-        ]
-    pages: list[Card] = []
-    batches = chunks(records, HISTORY_PER_PAGE)
-    for page, chunk in enumerate(batches, 1):
-        fields = []
-        for record in chunk:
-            when = parse_utc(record.created_at)
-            stamp = timestamp(when, "f") if when else record.created_at
-            head = f"#{record.id} · {_record_head(record)}"
-            body = "\n".join(
-                [f"{stamp} by <@{record.actor_id}>", *describe_change(record.old, record.new)]
-            )
-            fields.append(
-                (
-                    clip(head, c.EMBED_FIELD_NAME_MAX),
-                    _clip_lines(body, c.EMBED_FIELD_VALUE_MAX - 80),
-                )
-            )
-        shown_total = f"{total} changes" if total > len(records) else f"{len(records)} changes"
-        pages.append(
-            Card(
-                title="Moderation history",
-                fields=tuple(fields),
-                footer=f"Page {page}/{len(batches)} · {shown_total} · newest first · "
-                "/admin undo reverts an entry's last change",
-            )
-        )
-    return pages
-
-
-def _clip_lines(text: str, limit: int) -> str:
-    """Clip at a line end where possible (a time marker cut in half would show as garbage)."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit - 1)
-    return text[: cut if cut > 0 else limit - 1] + "\n…"
-
-
-def settings_card(settings: GuildSettings) -> Card:
-    """A server's reminder settings."""
-    return Card(
-        title="Awards reminders: settings",
-        fields=_settings_fields(settings),
-        colour=c.COLOUR_AWARDS,
-        footer="Change with /admin reminders channel | role | leads | pause | resume",
-    )
-
-
-def _settings_fields(settings: GuildSettings) -> tuple[tuple[str, str], ...]:
-    channel = f"<#{settings.reminder_channel_id}>" if settings.reminder_channel_id else "not set"
-    role = f"<@&{settings.reminder_role_id}>" if settings.reminder_role_id else "none (no ping)"
-    state = "paused" if settings.reminders_paused else "active"
-    if settings.reminder_channel_id is None and not settings.reminders_paused:
-        state = "no channel set: only direct-message reminders go out"
-    return (
-        ("Channel", channel),
-        ("Role to ping", role),
-        ("Lead times", f"`{format_leads(settings.lead_times)}` before each event"),
-        ("State", state),
-    )
-
-
-def _reminder_line(reminder: Reminder, event: Entry | None, failed: bool) -> str:
-    title = shown(event.title, 60) if event is not None else f"`{_inline(reminder.event_key)}`"
-    target = "channel" if reminder.target == "channel" else "a direct message"
-    line = f"{timestamp(reminder.due_at, 'f')} · {title} → {target}"
-    if failed:
-        reason = shown(reminder.last_error or reminder.status, 100)
-        line += f" · **{reminder.status}**: {reason}"
-    return line
-
-
-def status_card(status: ReminderStatus) -> Card:
-    """What is scheduled next in this server, and the deliveries that failed."""
-    upcoming = "\n".join(_reminder_line(r, e, False) for r, e in status.upcoming)
-    failed = "\n".join(_reminder_line(r, e, True) for r, e in status.failed)
-    fields = (
-        *_settings_fields(status.settings),
-        ("Next reminders", _clip_lines(upcoming or "Nothing scheduled.", c.EMBED_FIELD_VALUE_MAX)),
-        ("Failed or missed", _clip_lines(failed or "None.", c.EMBED_FIELD_VALUE_MAX)),
-        ("Direct-message subscribers", str(status.subscribers)),
-    )
-    return Card(
-        title="Awards reminders: status",
-        fields=fields,
-        colour=c.COLOUR_AWARDS,
-        footer="Times are shown in your own time zone.",
-    )
-
-
-def test_reminder_card(event: Entry, settings: GuildSettings) -> Card:
-    """A sample reminder, posted by /admin reminders test, that looks like the real ones."""
-    assert event.starts_at is not None
-    lines = [
-        f"{safe_display(event.title)} is coming up.",
-        "",
-        f"**When:** {event_when(event)}",
-        "",
-        "*This is a test sent by a moderator: real reminders look like this and go out "
-        f"`{format_leads(settings.lead_times)}` before each event.*",
-    ]
-    return Card(
-        title=clip(f"Awards watch (test): {safe_display(event.title)}", c.EMBED_TITLE_MAX),
-        description="\n".join(lines),
-        colour=c.COLOUR_AWARDS,
-        footer="Test reminder · moderators: /admin reminders status",
-    )
-
-
-def event_preview_card(preview: EventDraft) -> Card:
-    """An awards event to check before saving: its date as every reader will see it."""
-    draft = preview.draft
-    after = draft.after
-    fields: list[tuple[str, str]] = [("When", event_when(after))]
-    if preview.when is not None and preview.when.starts_at is not None:
-        utc = preview.when.starts_at.strftime("%Y-%m-%d %H:%M UTC")
-        fields.append(("Read as", f"{shown(preview.when.understood, 100)} → {utc}"))
-    if draft.before is not None:
-        changes = describe_change(entry_snapshot(draft.before), entry_snapshot(after))
-        fields.append(("Changes", _clip_lines("\n".join(changes), c.EMBED_FIELD_VALUE_MAX)))
-    if after.ceremony:
-        fields.append(("Ceremony", shown(after.ceremony, 200)))
-    fields.append(("Outcome", shown(after.outcome, 900) if after.outcome else "—"))
-    fields.append(("Source", shown(after.source_url, 300)))
-    verb = "Add" if draft.is_new else "Save changes to"
-    return Card(
-        title=clip(f"{verb} “{safe_display(after.title)}”?", c.EMBED_TITLE_MAX),
-        description="Check the date below — it is shown in your own time zone. "
-        "Nothing is saved until you press **Save**.",
-        fields=tuple(fields),
-        colour=c.COLOUR_AWARDS,
-        footer="Saving reschedules this event's reminders.",
-    )
-
-
-def import_problems_card(plan: ImportPlan) -> Card:
-    """Why a file was refused (nothing was changed)."""
-    lines = [f"• {shown(p, 200)}" for p in plan.problems[:PROBLEMS_SHOWN]]
-    if len(plan.problems) > PROBLEMS_SHOWN:
-        lines.append(f"… and {len(plan.problems) - PROBLEMS_SHOWN} more")
-    return Card(
-        title=f"Import refused: {len(plan.problems)} problem(s)",
-        description=_clip_lines(
-            "Nothing was changed. Fix these in the file and try again:\n" + "\n".join(lines),
-            c.EMBED_DESCRIPTION_MAX,
-        ),
-        colour=c.COLOUR_ERROR,
-        footer="The format is the content pack format (what /admin export writes).",
-    )
-
-
-def _titles(entries: Sequence[Entry], limit: int = 10) -> str:
-    lines = [
-        f"• {shown(e.title, 60)} ({KIND_WORDS[e.kind]} `{_inline(e.key, 40)}`)"
-        for e in entries[:limit]
-    ]
-    if len(entries) > limit:
-        lines.append(f"… and {len(entries) - limit} more")
-    return _clip_lines("\n".join(lines), c.EMBED_FIELD_VALUE_MAX)
-
-
-def import_plan_card(plan: ImportPlan, settings_before: GuildSettings) -> Card:
-    """The dry run: what importing the file would change."""
-    summary = (
-        f"**{len(plan.added)}** added · **{len(plan.changed)}** changed · "
-        f"**{plan.unchanged}** unchanged · **{len(plan.hide)}** to hide"
-    )
-    fields: list[tuple[str, str]] = [("Summary", summary)]
-    if plan.added:
-        fields.append(("To add", _titles(plan.added)))
-    if plan.changed:
-        fields.append(("To change", _titles([new for _, new in plan.changed])))
-    if plan.hide:
-        fields.append(
-            (
-                "To hide",
-                _clip_lines(
-                    "\n".join(f"• {k} `{_inline(key)}`" for k, key in plan.hide),
-                    c.EMBED_FIELD_VALUE_MAX,
-                ),
-            )
-        )
-    if plan.reminder_settings is not None:
-        lines = describe_change(
-            _settings_snapshot(settings_before, REMINDER_SETTINGS),
-            _settings_snapshot(plan.reminder_settings, REMINDER_SETTINGS),
-        )
-        fields.append(("Reminder settings", _clip_lines("\n".join(lines), c.EMBED_FIELD_VALUE_MAX)))
-    if plan.notes:
-        fields.append(
-            ("Notes", _clip_lines("\n".join(f"• {n}" for n in plan.notes), c.EMBED_FIELD_VALUE_MAX))
-        )
-    if not plan.has_changes:
-        description = "This file matches what this server already has: nothing to import."
-    else:
-        description = (
-            "Nothing has changed yet. **Confirm** applies all of it in one go (or nothing, if "
-            "anything fails); **Cancel** leaves everything as it is. Entries not in the file "
-            "are kept."
-        )
-    return Card(
-        title=clip(f"Import preview: {plan.file_name}", c.EMBED_TITLE_MAX),
-        description=description,
-        fields=tuple(fields),
-        footer="Every change is in /admin history and can be undone entry by entry.",
-    )
-
-
-def import_result_card(result: ImportResult) -> Card:
-    """What an applied import changed."""
-    summary = (
-        f"**{result.added}** added · **{result.changed}** changed · "
-        f"**{result.unchanged}** unchanged · **{result.hidden}** hidden"
-    )
-    if result.settings_changed:
-        summary += " · reminder settings updated"
-    fields: tuple[tuple[str, str], ...] = (("Summary", summary),)
-    if result.notes:
-        fields += (
-            (
-                "Notes",
-                _clip_lines("\n".join(f"• {n}" for n in result.notes), c.EMBED_FIELD_VALUE_MAX),
-            ),
-        )
-    return Card(
-        title="Import applied",
-        description="Every change is in /admin history.",
-        fields=fields,
-    )

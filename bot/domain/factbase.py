@@ -15,15 +15,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import discord
-
 from bot.constants import KINDS, SUGGESTIONS_MAX
-from bot.database import Database, match_source
+from bot.domain.models import Answer, BaseStats, Entry, Kind, Match
+from bot.domain.pack import Pack, load_pack, shipped_pack_path
+from bot.domain.safety import clean_query
+from bot.domain.timeutil import utcnow
 from bot.errors import DatabaseUnavailable, NotFound
-from bot.matching import ANALYSIS_VERSION, Hit, IndexRow, Matcher, index_row, normalize
-from bot.models import Answer, BaseStats, Entry, Kind, Match
-from bot.pack import Pack, load_pack, shipped_pack_path
-from bot.safety import clean_query
+from bot.matching.analysis import normalize
+from bot.matching.index import Hit, Matcher
+from bot.matching.stored import ANALYSIS_VERSION, IndexRow, index_row
+from bot.storage.sqlite.database import Database
+from bot.storage.sqlite.match_index import match_source
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +327,7 @@ class FactBase:
         self, guild_id: int | None, now: dt.datetime | None = None
     ) -> tuple[Entry | None, list[Entry]]:
         """The next dated event after `now`, and the events still to be announced."""
-        now = now or discord.utils.utcnow()
+        now = now or utcnow()
         events = await self.awards_events(guild_id)
         upcoming = [e for e in events if e.starts_at and e.starts_at > now]
         undated = [e for e in events if e.starts_at is None]

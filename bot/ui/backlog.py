@@ -23,7 +23,7 @@ from typing import Any, Final
 import discord
 from discord import app_commands
 
-from bot.interactions import defer_thinking
+from bot.ui.respond import defer_thinking
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,263 @@
+"""Text analysis for matching: normalisation, stems and synonyms, Japanese script runs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+import snowballstemmer
+from rapidfuzz.distance import OSA
+
+_STOP_WORDS: Final = frozenset(
+    """
+    a an the is are was were be been being am of in on at to for from by with and or but nor it
+    its this that these those what whats which me my mine i im you your we our they their
+    them he she his her him tell please does did do doing done can could would should will
+    shall may might must know any some there here about as into than then so such get got give
+    gave let lets just also really ever very much more most s t d ll ve re m o look back
+    lookback film's movie's name names called call info information detail details fact facts
+    thing things stuff question questions answer someone anyone something anything exactly
+    actually
+    """.split()  # noqa: SIM905 - one word list, easier to read and edit
+)
+# Chatter around a question: never a topic, not even when nothing else is left.
+_CHATTER: Final = frozenset(
+    """
+    hey hi hello yo bot bots thanks thank thx ty ok okay pls plz please lol lmao rn quick q
+    so um uh hmm wait btw guys everyone here
+    """.split()  # noqa: SIM905
+)
+
+# Canonical word for each group of synonyms (stemmed on both sides, so any form maps).
+_SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
+    ("film", "movie", "anime", "flick"),
+    ("direct", "director", "directed", "directing", "directs", "helmed", "helm", "helmer"),
+    ("music", "composer", "compose", "composed", "score", "scored", "soundtrack", "ost", "bgm"),
+    ("song", "sing", "sings", "sang", "sung", "singer", "vocalist", "vocals"),
+    (
+        "voice",
+        "voiced",
+        "voices",
+        "voicing",
+        "seiyuu",
+        "seiyu",
+        "cast",
+        "actor",
+        "actress",
+        "actors",
+        "va",
+    ),
+    ("dub", "dubbed", "dubbing", "dubs"),
+    ("runtime", "length", "duration", "minutes", "mins", "min", "runtime", "lengthy"),
+    (
+        "release",
+        "released",
+        "premiere",
+        "premiered",
+        "debut",
+        "debuted",
+        "opening",
+        "opened",
+        "came",
+        "releasing",
+    ),
+    (
+        "stream",
+        "streaming",
+        "watch",
+        "watching",
+        "online",
+        "netflix",
+        "prime",
+        "amazon",
+        "hulu",
+        "streamed",
+    ),
+    ("nominate", "nomination", "nominated", "nominee", "nominees", "nom", "noms", "shortlist"),
+    ("win", "won", "winner", "winning", "wins", "victory", "triumph"),
+    ("award", "awards", "prize", "prizes", "accolade", "accolades", "honor", "honour"),
+    ("oscar", "oscars"),
+    ("write", "wrote", "writer", "written", "screenplay", "script", "screenwriter", "scriptwriter"),
+    ("author", "mangaka", "creator", "created", "originator"),
+    ("story", "plot", "synopsis", "summary", "premise", "storyline", "happens"),
+    ("character", "characters", "protagonist", "protagonists", "heroine", "heroines"),
+    ("ai", "artificial", "generative", "genai"),
+    ("manga", "comic", "comics", "oneshot", "yomikiri"),
+    ("america", "american", "usa", "us", "states", "north-american"),
+    ("japan", "japanese", "nihon", "nippon"),
+    ("gross", "grossed", "earn", "earned", "earnings", "revenue", "money", "takings"),
+    ("date", "when", "day", "dates", "schedule", "scheduled"),
+    ("ceremony", "ceremonies", "broadcast", "telecast", "gala"),
+    ("upcoming", "next", "future", "coming", "soon"),
+    ("quote", "quotes", "said", "say", "says", "saying", "quoted", "remark", "remarks"),
+    ("studio", "studios", "company", "production-house"),
+    ("animate", "animated", "animation", "animating", "animator", "animators"),
+    ("budget", "cost", "costs"),
+)
+
+_STEMMER = snowballstemmer.stemmer("english")
+# Words, and runs of one Japanese script each: kanji, katakana, hiragana.
+_LATIN_OR_CJK = re.compile(
+    r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006]+"
+    r"|[\u30a1-\u30fa\u30fc]+|[\u3041-\u3096]+"
+)
+_HIRAGANA = re.compile(r"^[\u3041-\u3096]+$")
+# Hiragana carries Japanese grammar (particles, endings), which says nothing about the topic;
+# only these hiragana words are kept, as the English word they mean.
+_JA_WORDS: Final = {
+    "あらすじ": "story",
+    "いつ": "when",
+    "どこ": "where",
+    "だれ": "who",
+    "いくら": "money",
+    "どれくらい": "how",
+    "どのくらい": "how",
+    "なんぷん": "minutes",
+}
+# Single kanji that are question words.
+_JA_KANJI: Final = {"誰": "who", "何": "", "時": "", "日": "date"}
+_POSSESSIVE = re.compile(r"(\w)['’]s\b")
+_APOSTROPHE = re.compile(r"['’`]")
+_ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
+_TITLE_JA: Final = "ルックバック"
+_MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
+# Phrases that mean one thing, folded before words are split.
+# Each phrase has a cheap keyword: its pattern only runs on text that contains it.
+_PHRASES: Final = (
+    ("academy", re.compile(r"\bacademy awards?\b"), "oscar"),
+    ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
+    ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
+    ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
+    ("out", re.compile(r"\bcame out\b|\bcome out\b|\bcomes out\b"), "release"),
+    ("hit", re.compile(r"\bhit theaters\b"), "release"),
+    ("jump", re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
+    # Oscar categories other than Animated Feature: a word the fact base cannot explain.
+    (
+        "best",
+        re.compile(
+            r"\bbest (supporting |leading |animated |live action |documentary |original |"
+            r"adapted |international )?(actor|actress|picture|director|directing|short|"
+            r"screenplay|song|score|cinematography|editing|documentary|costume|makeup|"
+            r"sound|visual effects|production design|feature film)s?\b"
+        ),
+        "othercategory",
+    ),
+    ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def _build_synonyms() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in _SYNONYMS:
+        canonical = _stem(group[0])
+        for word in group:
+            table[_stem(word)] = canonical
+    return table
+
+
+_SYNONYM_OF: Final = _build_synonyms()
+_QUOTE_TOKEN: Final = _SYNONYM_OF[_stem("quote")]
+# Words that name what the fact base knows it does not cover (other Oscar categories): a
+# question with one of them never gets a confident answer, only suggestions.
+_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory")})
+_STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
+
+
+def normalize(text: str) -> str:
+    """Fold case, width and accents; drop mentions and punctuation."""
+    if text.isascii():
+        text = text.lower()  # the common case: nothing to fold but case
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        out: list[str] = []
+        previous = ""
+        for char in unicodedata.normalize("NFKD", text):
+            # Drop accents on Latin letters only: NFKD also splits Japanese voiced kana.
+            if unicodedata.combining(char) and previous and ord(previous) < 0x0250:
+                continue
+            out.append(char)
+            previous = char
+        text = unicodedata.normalize("NFC", "".join(out))
+    text = _MENTION.sub(" ", text)
+    text = _POSSESSIVE.sub(r"\1", text)
+    text = _APOSTROPHE.sub("", text)
+    text = text.replace(_TITLE_JA, " ")
+    for keyword, pattern, replacement in _PHRASES:
+        if keyword in text:
+            text = pattern.sub(replacement, text)
+    return " ".join(_LATIN_OR_CJK.findall(text))
+
+
+@lru_cache(maxsize=65536)
+def _canonical_word(word: str) -> str | None:
+    if word.isdigit():
+        return word
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return ordinal.group(1)
+    if word in _STOP_WORDS or word in _CHATTER:
+        return None
+    stem = _stem(word)
+    if stem in _STOP_STEMS:
+        return None
+    return _SYNONYM_OF.get(stem, stem)
+
+
+_LONG_STOP_WORDS: Final = tuple(w for w in _STOP_WORDS | _CHATTER if len(w) >= 4)
+
+
+@lru_cache(maxsize=4096)
+def _is_misspelt_stop_word(word: str) -> bool:
+    """'waht', 'wehre': one swapped or wrong letter from a stop word."""
+    if not word.isascii() or len(word) < 4:
+        return False
+    return any(OSA.distance(word, stop) <= 1 for stop in _LONG_STOP_WORDS)
+
+
+def _is_cjk(token: str) -> bool:
+    return not token.isascii()
+
+
+def _japanese(run: str) -> list[tuple[str, str]]:
+    if _HIRAGANA.match(run):
+        kept: list[tuple[str, str]] = []
+        for word, english in _JA_WORDS.items():
+            canonical = _canonical_word(english) if word in run else None
+            if canonical:
+                kept.append((word, canonical))
+        return kept
+    if len(run) == 1:
+        if run in _JA_KANJI:
+            canonical = _canonical_word(_JA_KANJI[run]) if _JA_KANJI[run] else None
+            return [(run, canonical)] if canonical else []
+        return [(run, run)]
+    return [(run[i : i + 2], run[i : i + 2]) for i in range(len(run) - 1)]
+
+
+def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str, str]]:
+    """(surface word, canonical token) pairs of `text`, in order (see the module docstring)."""
+    pairs: list[tuple[str, str]] = []
+    for run in normalize(text).split():
+        if run.isascii():
+            if len(run) == 1 and run.isdigit():
+                continue  # "2" matches any date; it tells nothing on its own
+            word = _canonical_word(run)
+            if word:
+                pairs.append((run, word))
+            elif keep_stop_words and run not in _CHATTER:
+                pairs.append((run, _stem(run)))
+        else:
+            pairs.extend(_japanese(run))
+    return pairs
+
+
+def analyse(text: str) -> list[str]:
+    """The canonical tokens of `text`, in order."""
+    return [token for _, token in analyse_pairs(text)]

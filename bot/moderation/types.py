@@ -1,0 +1,200 @@
+"""Values of the moderator service: actors, drafts, changes, import plans, limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+from discord import app_commands
+
+from bot.domain.models import Entry, GuildSettings, Kind, Reminder
+from bot.errors import UserFacingError
+
+# -- limits -----------------------------------------------------------------------------------
+
+MAX_IMPORT_BYTES: Final = 1_000_000
+MAX_IMPORT_ENTRIES: Final = 2_000
+IMPORT_COOLDOWN: Final = (2, 60.0)  # per server: a refused file, then its corrected version
+EXPORT_COOLDOWN: Final = (1, 60.0)
+HISTORY_PER_PAGE: Final = 5
+HISTORY_MAX_RECORDS: Final = 200
+PROBLEMS_SHOWN: Final = 15
+MAX_LEADS: Final = 8
+MAX_LEAD_SECONDS: Final = 60 * 86_400
+STATUS_ROWS: Final = 5
+# Discord's modal limits
+MODAL_TITLE_MAX: Final = 45
+TEXT_INPUT_MAX: Final = 4000
+
+SETTINGS: Final = "settings"  # the audit kind of a server's settings
+REMINDER_SETTINGS: Final = "reminders"  # its keys
+MODERATOR_SETTINGS: Final = "moderator-role"
+ENTRY_KINDS: Final[tuple[Kind, ...]] = ("fact", "quote", "synopsis", "awards")
+KIND_WORDS: Final[dict[str, str]] = {
+    "fact": "fact",
+    "quote": "quote",
+    "synopsis": "synopsis section",
+    "awards": "awards event",
+    SETTINGS: "settings",
+}
+_META_KEYS: Final = ("scope", "hidden")
+
+Scope = Literal["visible", "own", "shipped"]
+State = dict[str, Any] | None
+Reschedule = Callable[[int], Awaitable[object]]
+
+
+class NotModerator(app_commands.CheckFailure, UserFacingError):
+    """The user may not use /admin here (a check failure with a message the user sees)."""
+
+    def __init__(
+        self,
+        message: str = "You need Manage Server or this server's moderator role to use /admin.",
+    ) -> None:
+        UserFacingError.__init__(self, message)
+
+
+class _Conflict(Exception):
+    """The entry changed between reading it and writing it."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: enough to decide whether they may moderate in this server."""
+
+    user_id: int
+    role_ids: frozenset[int] = frozenset()
+    manage_guild: bool = False
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry as it would be saved (validated), and as the server sees it now."""
+
+    kind: Kind
+    key: str
+    before: Entry | None
+    after: Entry
+
+    @property
+    def is_new(self) -> bool:
+        """True when nothing is stored under this key yet."""
+        return self.before is None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one command did to one entry, as the server sees it."""
+
+    action: str
+    kind: Kind
+    key: str
+    before: Entry | None
+    after: Entry | None
+    changed: bool = True
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """A change of a server's settings."""
+
+    key: str
+    before: GuildSettings
+    after: GuildSettings
+
+    @property
+    def changed(self) -> bool:
+        """False when the settings were already like this."""
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class When:
+    """A date typed by a moderator, understood."""
+
+    starts_at: dt.datetime | None
+    date_only: bool
+    understood: str  # what was understood, in words (shown back before saving)
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An awards event to confirm before saving, with how its date was read."""
+
+    draft: Draft
+    when: When | None  # None: the date did not change
+
+
+@dataclass(frozen=True)
+class ReminderStatus:
+    """What /admin reminders status shows."""
+
+    settings: GuildSettings
+    upcoming: tuple[tuple[Reminder, Entry | None], ...]
+    failed: tuple[tuple[Reminder, Entry | None], ...]
+    subscribers: int
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """A validated import and what it would change (nothing is written until it is applied)."""
+
+    file_name: str
+    problems: tuple[str, ...] = ()
+    entries: tuple[Entry, ...] = ()
+    added: tuple[Entry, ...] = ()
+    changed: tuple[tuple[Entry, Entry], ...] = ()  # (as seen now, as imported)
+    unchanged: int = 0
+    hide: tuple[tuple[Kind, str], ...] = ()
+    reminder_settings: GuildSettings | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be imported."""
+        return not self.problems
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying it would change anything."""
+        return bool(self.added or self.changed or self.hide or self.reminder_settings)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an applied import changed."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    hidden: int = 0
+    settings_changed: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _settings_snapshot(settings: GuildSettings, key: str) -> dict[str, Any]:
+    if key == MODERATOR_SETTINGS:
+        return {"moderator_role_id": settings.moderator_role_id}
+    return {
+        "reminder_channel_id": settings.reminder_channel_id,
+        "reminder_role_id": settings.reminder_role_id,
+        "lead_times": list(settings.lead_times),
+        "reminders_paused": settings.reminders_paused,
+    }
+
+
+def _settings_with(settings: GuildSettings, snapshot: dict[str, Any]) -> GuildSettings:
+    changes: dict[str, Any] = {}
+    for name in (
+        "reminder_channel_id",
+        "reminder_role_id",
+        "reminders_paused",
+        "moderator_role_id",
+    ):
+        if name in snapshot:
+            changes[name] = snapshot[name]
+    if "lead_times" in snapshot:
+        changes["lead_times"] = tuple(int(x) for x in snapshot["lead_times"])
+    return replace(settings, **changes)
