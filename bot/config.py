@@ -1,126 +1,251 @@
-"""Settings, read from the environment or a `.env` file (the environment wins)."""
+"""Settings: one declared class, read by pydantic-settings from the environment and `.env`.
+
+Adding a setting is one field below: its type, default, environment name (`alias`) and
+description. The environment wins over `.env`. A bad value is reported as one line naming the
+setting (`SettingsError`), before anything connects. `.env.example` lists every setting.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "lookback.db"
+#: The longest grace window for overdue reminders (a reminder older than this is "missed").
+MAX_GRACE_SECONDS = 30 * 86_400
+#: Discord caps a bot at this many shards per process group in practice; far above any need.
+MAX_SHARDS = 16_384
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class SettingsError(ValueError):
     """A setting has a value the bot cannot use."""
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a simple `.env` file: `KEY=value` lines, `#` comments, optional quotes."""
-    values: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return values
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :]
-        key, _, value = line.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key.strip()] = value
-    return values
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
 
 
-def _parse_ids(name: str, raw: str) -> frozenset[int]:
-    ids: set[int] = set()
-    for part in raw.replace(";", ",").replace(" ", ",").split(","):
-        if not part:
-            continue
-        if not part.isdigit():
-            raise SettingsError(f"{name} must be a list of numeric Discord IDs, got {part!r}")
-        ids.add(int(part))
-    return frozenset(ids)
+def _split_ids(value: Any) -> Any:
+    """`1, 2;3 4` → a list of ID strings (validated as integers by the field type)."""
+    if isinstance(value, str):
+        parts = value.replace(";", ",").replace(" ", ",").split(",")
+        return [part for part in parts if part]
+    return value
 
 
-def _parse_optional_id(name: str, raw: str) -> int | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise SettingsError(f"{name} must be a numeric Discord ID, got {raw!r}")
-    return int(raw)
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
-@dataclass(frozen=True)
-class Settings:
+DiscordId = Annotated[int, Field(ge=0, le=2**64 - 1)]
+OptionalId = Annotated[DiscordId | None, BeforeValidator(_blank_to_none)]
+IdList = Annotated[frozenset[DiscordId], NoDecode, BeforeValidator(_split_ids)]
+ShardList = Annotated[tuple[int, ...] | None, NoDecode, BeforeValidator(_split_ids)]
+OptionalText = Annotated[str | None, BeforeValidator(_strip), BeforeValidator(_blank_to_none)]
+
+#: Environment to read instead of `os.environ` (`Settings.from_env(env=…)`, used by tests).
+_ENVIRONMENT: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "settings_environment", default=None
+)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """Environment variables from a given mapping instead of `os.environ`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items()}
+
+
+class Settings(BaseSettings):
     """Everything the bot can be configured with. See `.env.example`."""
 
-    token: str | None = field(default=None, repr=False)
-    database_path: Path = Path(DEFAULT_DATABASE)
-    owner_ids: frozenset[int] = frozenset()
-    dev_guild_id: int | None = None
-    log_level: str = "INFO"
-    shard_count: int | None = None
-    shard_ids: tuple[int, ...] | None = None
-    reminder_grace_seconds: int = 6 * 3600
-    reminder_lease_seconds: int = 30
-    api_base: str | None = None  # tests only: where the Discord REST API lives
-    gateway_url: str | None = None  # tests only: where the Discord gateway lives
+    model_config = SettingsConfigDict(
+        frozen=True,
+        populate_by_name=True,
+        extra="ignore",
+        env_file=None,  # `from_env` names the file
+        env_file_encoding="utf-8",
+        case_sensitive=False,
+    )
+
+    token: OptionalText = Field(
+        None, alias="DISCORD_TOKEN", repr=False, description="The bot token; none = console"
+    )
+    database_path: Path = Field(
+        Path(DEFAULT_DATABASE), alias="DATABASE_PATH", description="The SQLite fact base file"
+    )
+    owner_ids: IdList = Field(
+        frozenset(), alias="OWNER_IDS", description="Users who may always use /admin"
+    )
+    dev_guild_id: OptionalId = Field(
+        None, alias="DEV_GUILD_ID", description="Sync commands to this server at start-up"
+    )
+    log_level: LogLevel = Field("INFO", alias="LOG_LEVEL", description="Logging threshold")
+    log_file: OptionalText = Field(
+        None, alias="LOG_FILE", description="The console's log file (default: warnings on stderr)"
+    )
+    shard_count: Annotated[int | None, BeforeValidator(_blank_to_none)] = Field(
+        None, alias="SHARD_COUNT", ge=1, le=MAX_SHARDS, description="Shards of the whole bot"
+    )
+    shard_ids: ShardList = Field(
+        None, alias="SHARD_IDS", description="The shards this process runs (needs SHARD_COUNT)"
+    )
+    reminder_grace_seconds: int = Field(
+        6 * 3600,
+        alias="REMINDER_GRACE_SECONDS",
+        ge=0,
+        le=MAX_GRACE_SECONDS,
+        description="How late an overdue reminder may still be sent",
+    )
+    reminder_lease_seconds: int = Field(
+        30, alias="REMINDER_LEASE_SECONDS", ge=1, le=600, description="How long a claim holds"
+    )
+    api_base: OptionalText = Field(
+        None, alias="DISCORD_API_BASE", description="Tests only: the Discord REST API"
+    )
+    gateway_url: OptionalText = Field(
+        None, alias="DISCORD_GATEWAY_URL", description="Tests only: the Discord gateway"
+    )
+
+    _names: ClassVar[dict[str, str]] = {}
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_path", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("is blank; give a file path such as lookback.db")
+            return Path(value.strip()).expanduser()
+        return value
+
+    @field_validator("shard_ids", mode="after")
+    @classmethod
+    def _sorted(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        return tuple(sorted(set(value))) if value is not None else None
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT")
+            if not self.shard_ids:
+                raise ValueError("SHARD_IDS is empty; list the shards this process runs")
+            outside = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if outside:
+                raise ValueError(
+                    f"SHARD_IDS {outside[:5]} are outside 0–{self.shard_count - 1} "
+                    f"(SHARD_COUNT={self.shard_count})"
+                )
+        if self.database_path.is_dir():
+            raise ValueError(f"DATABASE_PATH {self.database_path} is a folder; name a file in it")
+        return self
 
     @property
     def has_token(self) -> bool:
         """True when a Discord token is configured."""
         return bool(self.token)
 
+    def with_database(self, path: Path | str) -> Settings:
+        """The same settings on another database (`--database`), validated like the setting."""
+        try:
+            return type(self).model_validate({**self.model_dump(), "database_path": str(path)})
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc).replace("DATABASE_PATH", "--database")) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then the environment, then `.env` (no secrets directory).
+
+        Only `from_env` reads the environment: `Settings(...)` alone is exactly its arguments.
+        """
+        environ = _ENVIRONMENT.get()
+        if environ is None:
+            return (init_settings,)
+        return init_settings, _MappingEnvSource(settings_cls, environ), dotenv_settings
+
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
     ) -> Settings:
-        """Build settings from `env` (default `os.environ`) over the values in `dotenv`."""
-        merged: dict[str, str] = {}
-        if dotenv is not None:
-            merged.update(read_dotenv(dotenv))
-        merged.update(os.environ if env is None else env)
+        """Settings from `env` (default `os.environ`) over the values in `dotenv`.
 
-        def get(name: str, default: str = "") -> str:
-            return merged.get(name, default).strip()
+        Raises `SettingsError` with one line naming the setting and the problem.
+        """
+        if dotenv is not None and dotenv.is_file():
+            try:
+                dotenv.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise SettingsError(
+                    f"{dotenv} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+                ) from None
+            except OSError as exc:
+                raise SettingsError(f"{dotenv} cannot be read ({exc.strerror})") from None
+        token = _ENVIRONMENT.set(os.environ if env is None else env)
+        try:
+            return cls(_env_file=dotenv)  # type: ignore[call-arg]
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc)) from None
+        finally:
+            _ENVIRONMENT.reset(token)
 
-        level = get("LOG_LEVEL", "INFO").upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
-        shard_count = _parse_optional_id("SHARD_COUNT", get("SHARD_COUNT"))
-        shard_ids_raw = get("SHARD_IDS")
-        shard_ids = tuple(sorted(_parse_ids("SHARD_IDS", shard_ids_raw))) if shard_ids_raw else None
-        if shard_ids is not None and shard_count is None:
-            raise SettingsError("SHARD_IDS needs SHARD_COUNT")
-        grace_raw = get("REMINDER_GRACE_SECONDS", "21600")
-        if not grace_raw.isdigit():
-            raise SettingsError("REMINDER_GRACE_SECONDS must be a whole number of seconds")
-        lease_raw = get("REMINDER_LEASE_SECONDS", "30")
-        if not lease_raw.isdigit() or not 1 <= int(lease_raw) <= 600:
-            raise SettingsError("REMINDER_LEASE_SECONDS must be a whole number from 1 to 600")
-        return cls(
-            token=get("DISCORD_TOKEN") or None,
-            database_path=Path(get("DATABASE_PATH", DEFAULT_DATABASE)).expanduser(),
-            owner_ids=_parse_ids("OWNER_IDS", get("OWNER_IDS")),
-            dev_guild_id=_parse_optional_id("DEV_GUILD_ID", get("DEV_GUILD_ID")),
-            log_level=level,
-            shard_count=shard_count,
-            shard_ids=shard_ids,
-            reminder_grace_seconds=int(grace_raw),
-            reminder_lease_seconds=int(lease_raw),
-            api_base=get("DISCORD_API_BASE") or None,
-            gateway_url=get("DISCORD_GATEWAY_URL") or None,
-        )
+
+def _one_line(exc: ValidationError) -> str:
+    """The first problem of a validation error as 'NAME: what is wrong' (values cut short)."""
+    error = exc.errors()[0]
+    where = error.get("loc") or ()
+    name = str(where[0]) if where else ""
+    fields: dict[str, FieldInfo] = Settings.model_fields
+    if name in fields and fields[name].alias:
+        name = str(fields[name].alias)
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    value = error.get("input")
+    shown = ""
+    if name and isinstance(value, str | int) and not isinstance(value, bool):
+        text = str(value)
+        shown = f" (got {text[:40] + '…' if len(text) > 40 else text!r})"
+    if name.upper() == "DISCORD_TOKEN":
+        shown = ""
+    more = len(exc.errors()) - 1
+    tail = f"; and {more} more problem(s)" if more > 0 else ""
+    return f"{name + ': ' if name else ''}{message}{shown}{tail}"
+
+
+# -- logging ----------------------------------------------------------------------------------
 
 
 class RedactingFilter(logging.Filter):
@@ -131,23 +256,65 @@ class RedactingFilter(logging.Filter):
         self._secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message with the secret blanked out."""
-        if self._secret and len(self._secret) >= 8:
-            message = record.getMessage()
-            if self._secret in message:
-                record.msg = message.replace(self._secret, "[token redacted]")
-                record.args = None
+        """Rewrite the record's message, traceback and stack with the secret blanked out."""
+        secret = self._secret
+        if not secret or len(secret) < 8:
+            return True
+        message = record.getMessage()
+        if secret in message:
+            record.msg = message.replace(secret, _REDACTED)
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse `exc_text` when it is set: render the traceback once, redacted.
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text and secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(secret, _REDACTED)
+        if record.stack_info and secret in record.stack_info:
+            record.stack_info = record.stack_info.replace(secret, _REDACTED)
         return True
 
 
-def setup_logging(settings: Settings) -> None:
-    """Configure root logging once, with the token redacted from every line."""
+_REDACTED = "[token redacted]"
+_TRACEBACKS = logging.Formatter()
+
+
+_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+
+
+def setup_logging(settings: Settings, *, interactive: bool = False) -> None:
+    """Configure root logging once, with the token redacted from every line.
+
+    `interactive` (the console): INFO lines would land in the middle of the conversation, so
+    they go to `LOG_FILE` when it is set, and only warnings and above reach the terminal unless
+    LOG_LEVEL asks for DEBUG.
+    """
     root = logging.getLogger()
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    )
-    handler.addFilter(RedactingFilter(settings.token))
-    root.handlers[:] = [handler]
+    secret = RedactingFilter(settings.token)
+    formatter = logging.Formatter(_FORMAT, "%Y-%m-%d %H:%M:%S")
+    handlers: list[logging.Handler] = []
+    terminal = logging.StreamHandler(sys.stderr)
+    if interactive and settings.log_level != "DEBUG":
+        terminal.setLevel(logging.WARNING)
+    handlers.append(terminal)
+    if interactive and settings.log_file:
+        try:
+            to_file = logging.FileHandler(settings.log_file, encoding="utf-8")
+        except OSError as exc:
+            log.warning("LOG_FILE %s cannot be written (%s)", settings.log_file, exc.strerror)
+        else:
+            handlers.append(to_file)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(secret)
+    root.handlers[:] = handlers
     root.setLevel(settings.log_level)
     logging.getLogger("discord.http").setLevel(max(logging.INFO, root.level))
+
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "RedactingFilter",
+    "Settings",
+    "SettingsError",
+    "setup_logging",
+]

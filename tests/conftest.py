@@ -17,10 +17,17 @@ SHARED = Path(os.environ.get("LOOKBACK_SHARED", ROOT.parent / "shared"))
 
 
 def shared_file(*parts: str) -> Path:
-    """A file of ../shared, or skip the test with the reason."""
+    """A file of ../shared (or `LOOKBACK_SHARED`); skip the test without it — fail it in CI.
+
+    CI lays ../shared beside the clone, so a missing file there means a check that silently
+    stopped running: `CI=true` turns the skip into a failure.
+    """
     path = SHARED.joinpath(*parts)
     if not path.is_file():
-        pytest.skip(f"{path} is not present (set LOOKBACK_SHARED to the shared folder)")
+        message = f"{path} is not present (set LOOKBACK_SHARED to the shared folder)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI expects ../shared: {message}")
+        pytest.skip(message)
     return path
 
 

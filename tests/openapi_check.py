@@ -39,9 +39,10 @@ from referencing.jsonschema import DRAFT202012
 from bot.cards.embed import embed_length_ok
 
 SPEC_ENV_VAR = "DISCORD_OPENAPI_PATH"
-DEFAULT_SPEC_PATH = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "discord-openapi.json"
+_SHARED = Path(
+    os.environ.get("LOOKBACK_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
 )
+DEFAULT_SPEC_PATH = _SHARED / "reference" / "discord-openapi.json"
 SPEC_URI = "urn:discord:openapi"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 # Routes whose body is a message (or an interaction callback carrying one in `data`).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Kind = Literal["fact", "quote", "synopsis", "awards"]
 
@@ -83,6 +83,10 @@ class Answer:
     match: Match | None
     suggestions: tuple[Match, ...] = ()
     kind_filter: Kind | None = None
+    # One line to show with the answer, or in place of it: "I only know about Look Back — I
+    # have nothing on Your Name (…)." when the question names another work, ceremony or
+    # country; "About the 2021 manga." when the answer is not about the 2024 film.
+    note: str = ""
 
     @property
     def found(self) -> bool:
@@ -91,11 +95,14 @@ class Answer:
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape of `lookback-bot ask --json`."""
-        return {
+        shape: dict[str, Any] = {
             "query": self.query,
             "answer": _match_json(self.match) if self.match else None,
             "suggestions": [_match_json(s) for s in self.suggestions],
         }
+        if self.note:
+            shape["note"] = self.note
+        return shape
 
 
 def _match_json(match: Match) -> dict[str, Any]:
@@ -200,3 +207,59 @@ class Reminder:
     message_id: int | None
     last_error: str | None
     sent_at: dt.datetime | None
+
+
+# -- small records returned by storage -------------------------------------------------------
+# Named tuples: fields by name, and still unpackable (`for user, key in …`) where a loop wants
+# the values.
+
+
+class HiddenRef(NamedTuple):
+    """A shipped entry one server hid."""
+
+    guild_id: int
+    kind: Kind
+    key: str
+
+
+class HiddenKey(NamedTuple):
+    """A shipped entry hidden in the server being asked about."""
+
+    kind: Kind
+    key: str
+
+
+class Subscription(NamedTuple):
+    """A fan's DM subscription in one server: one event (`event_key`) or all ('')."""
+
+    user_id: int
+    event_key: str
+
+
+class PlanApplied(NamedTuple):
+    """What reconciling a server's reminders changed."""
+
+    added: int
+    moved: int
+    cancelled: int
+
+
+class Claim(NamedTuple):
+    """A reminder claimed for sending; `reclaimed` when an earlier claim had run out."""
+
+    reminder: Reminder
+    reclaimed: bool
+
+
+class PackReplaced(NamedTuple):
+    """What importing the shipped pack changed: rows written, rows removed."""
+
+    written: int
+    removed: int
+
+
+class MatchVocab(NamedTuple):
+    """The stored typo vocabulary: aligned, space-separated surfaces and tokens."""
+
+    surfaces: str
+    tokens: str
