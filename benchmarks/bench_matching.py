@@ -14,13 +14,17 @@ so that memory is the bot's own:
 * side by side, the simple alternatives a developer would write, on the same questions:
   rapidfuzz `process.extract` over every entry's title and aliases, and SQLite FTS5 (bm25) alone.
 
-Accuracy on ../shared/eval/dev_queries.json and tests/data/paraphrases.json is printed first.
+First it prints the calibration: on the tuning split (tests/data/paraphrases.json and the
+fan questions not held out), right / wrong / "I don't know" across answer thresholds, the
+threshold chosen (the lowest with at most 1% wrong answers), and each set (dev, paraphrase, fan
+tuning, fan held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -195,43 +200,173 @@ async def measure(db_path: str, count: int) -> dict[str, float]:
     }
 
 
-async def accuracy() -> list[str]:
-    """Accuracy lines for the dev set and the paraphrase set."""
-    from bot.domain.factbase import FactBase
+# -- accuracy and calibration ------------------------------------------------------------------
 
-    lines = []
+FAN_DIR = ROOT / "tests" / "data" / "fan_questions"
+THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(36))  # 0.50 … 0.85
+MAX_WRONG_SHARE = 0.01  # the chosen threshold: at most 1% wrong answers on the tuning split
+
+
+def held_out(case: dict[str, Any]) -> bool:
+    """The fan questions' split (fixed; never change it): a quarter is held out from tuning."""
+    return hashlib.sha1(case["q"].encode()).hexdigest()[0] in "0123"
+
+
+def question_sets() -> dict[str, list[dict[str, Any]]]:
+    """Every question set of the project, by name: dev, paraphrase, fan tuning, fan held-out,
+    lead held-out, negatives. A set whose file is missing is left out."""
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for name, path in (
+        ("dev", SHARED / "eval" / "dev_queries.json"),
+        ("paraphrase", ROOT / "tests" / "data" / "paraphrases.json"),
+    ):
+        if path.is_file():
+            sets[name] = json.loads(path.read_text("utf-8"))["cases"]
+    fan = [
+        case
+        for path in sorted(FAN_DIR.glob("*.json"))
+        for case in json.loads(path.read_text("utf-8"))["cases"]
+    ]
+    if fan:
+        sets["fan tuning"] = [c for c in fan if not held_out(c)]
+        sets["fan held-out"] = [c for c in fan if held_out(c)]
+    lead = ROOT / "tests" / "data" / "heldout_lead.json"
+    if lead.is_file():  # written after the tuning, never tuned on (tests/README.md)
+        sets["lead held-out"] = json.loads(lead.read_text("utf-8"))["cases"]
+    negatives = ROOT / "tests" / "data" / "negatives.json"
+    if negatives.is_file():
+        sets["negatives"] = json.loads(negatives.read_text("utf-8"))["cases"]
+    return sets
+
+
+TUNING_SETS = ("paraphrase", "fan tuning")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question's best reading before the threshold: its score, and whether it is right."""
+
+    question: str
+    expected: bool  # the question has an answer in the base
+    score: float | None  # the best allowed entry's score (None: nothing could answer)
+    right: bool  # that entry is the expected one
+    key: str
+
+
+async def outcomes(service: Any, cases: list[dict[str, Any]]) -> list[Outcome]:
+    """Each case's best allowed entry, with the threshold at zero (see `tally`)."""
+    found: list[Outcome] = []
+    for case in cases:
+        kinds = [case["kind"]] if case.get("kind") else None
+        result = service.matcher.search(
+            service_text(case["q"]), kinds=kinds, threshold=0.0, suggestions=0
+        )
+        hit = result.best
+        if hit is None:
+            found.append(Outcome(case["q"], case["expect"] is not None, None, False, ""))
+            continue
+        right = False
+        if case["expect"] is not None:
+            [[match]] = await service._matches([hit])
+            entry = match.entry
+            text = f"{entry.title} {entry.answer_text}"
+            right = re.search(case["expect"], text, re.I) is not None and (
+                not kinds or entry.kind == kinds[0]
+            )
+        found.append(Outcome(case["q"], case["expect"] is not None, hit.score, right, hit.key))
+    return found
+
+
+def service_text(question: str) -> str:
+    """The question as `FactBase.ask` hands it to the matcher."""
+    from bot.domain.safety import clean_query
+
+    try:
+        return clean_query(question)
+    except Exception:
+        return ""
+
+
+def tally(found: list[Outcome], threshold: float) -> dict[str, int]:
+    """right / wrong / idk (positives) and false (negatives answered) at `threshold`."""
+    counts = {"right": 0, "wrong": 0, "idk": 0, "false": 0, "declined": 0}
+    for o in found:
+        answered = o.score is not None and o.score >= threshold
+        if not o.expected:
+            counts["false" if answered else "declined"] += 1
+        elif not answered:
+            counts["idk"] += 1
+        else:
+            counts["right" if o.right else "wrong"] += 1
+    return counts
+
+
+def wrong_share(counts: dict[str, int]) -> float:
+    """Wrong answers (a wrong entry, or any answer to an off-topic question) per question."""
+    total = sum(counts.values())
+    return (counts["wrong"] + counts["false"]) / total if total else 0.0
+
+
+def choose_threshold(tuning: list[Outcome]) -> float:
+    """The lowest threshold (most answers) with at most MAX_WRONG_SHARE wrong on tuning."""
+    for threshold in THRESHOLDS:
+        if wrong_share(tally(tuning, threshold)) <= MAX_WRONG_SHARE:
+            return threshold
+    return THRESHOLDS[-1]
+
+
+async def calibration() -> list[str]:
+    """The precision/recall table across thresholds and the chosen threshold."""
+    from bot.domain.factbase import FactBase
+    from bot.matching.scoring import CONFIDENT_SCORE
+
+    lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         service = await FactBase.open(Path(tmp) / "acc.db")
-        for name, path in (
-            ("dev set", SHARED / "eval" / "dev_queries.json"),
-            ("paraphrase set", ROOT / "tests" / "data" / "paraphrases.json"),
-        ):
-            if not path.is_file():
-                lines.append(f"{name}: not present ({path})")
-                continue
-            cases = json.loads(path.read_text("utf-8"))["cases"]
-            right = wrong = missed = false = 0
-            for case in cases:
-                kinds = [case["kind"]] if case["kind"] else None
-                answer = await service.ask(case["q"], kinds=kinds)
-                entry = answer.match.entry if answer.match else None
-                if case["expect"] is None:
-                    right += entry is None
-                    false += entry is not None
-                elif entry is None:
-                    missed += 1
-                elif re.search(case["expect"], f"{entry.title} {entry.answer_text}", re.I) and (
-                    not kinds or entry.kind == kinds[0]
-                ):
-                    right += 1
-                else:
-                    wrong += 1
-            lines.append(
-                f"{name}: {right}/{len(cases)} right ({right / len(cases):.1%}); "
-                f"{wrong} wrong answers, {missed} unanswered, "
-                f"{false} off-topic questions answered"
-            )
-        await service.close()
+        try:
+            found = {
+                name: await outcomes(service, cases) for name, cases in question_sets().items()
+            }
+        finally:
+            await service.close()
+    tuning = [o for name in TUNING_SETS for o in found.get(name, [])]
+    chosen = choose_threshold(tuning)
+    lines.append(
+        "Tuning split (paraphrase + fan tuning) across thresholds: precision = right / answered, "
+        "recall = right / answerable, wrong = (wrong + off-topic answered) / questions"
+    )
+    lines.append(
+        "| threshold | right | wrong | off-topic answered | I don't know | precision "
+        "| recall | wrong share |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for threshold in THRESHOLDS:
+        if round(threshold * 100) % 2 and threshold not in (chosen, CONFIDENT_SCORE):
+            continue  # every other row, and the chosen one
+        c = tally(tuning, threshold)
+        answered = c["right"] + c["wrong"] + c["false"]
+        positives = c["right"] + c["wrong"] + c["idk"]
+        mark = " ← chosen" if threshold == chosen else ""
+        lines.append(
+            f"| {threshold:.2f}{mark} | {c['right']} | {c['wrong']} | {c['false']} | {c['idk']} "
+            f"| {c['right'] / answered if answered else 1:.1%} "
+            f"| {c['right'] / positives if positives else 0:.1%} | {wrong_share(c):.1%} |"
+        )
+    lines.append(
+        f"\nchosen threshold {chosen:.2f} (scoring.CONFIDENT_SCORE = {CONFIDENT_SCORE:.2f}); "
+        "each set at CONFIDENT_SCORE:"
+    )
+    lines.append(
+        "| set | questions | right | wrong | off-topic answered | I don't know "
+        "| off-topic declined | wrong share |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for name, set_found in found.items():
+        c = tally(set_found, CONFIDENT_SCORE)
+        lines.append(
+            f"| {name} | {len(set_found)} | {c['right']} | {c['wrong']} | {c['false']} "
+            f"| {c['idk']} | {c['declined']} | {wrong_share(c):.1%} |"
+        )
     return lines
 
 
@@ -246,6 +381,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--questions", type=int, default=400)
+    parser.add_argument("--calibrate-only", action="store_true", help="only the accuracy tables")
     parser.add_argument("--child", nargs=2, metavar=("DB", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -255,8 +391,10 @@ def main() -> int:
         result = asyncio.run(measure(args.child[0], int(args.child[1])))
         print(json.dumps(result))
         return 0
-    for line in asyncio.run(accuracy()):
+    for line in asyncio.run(calibration()):
         print(line)
+    if args.calibrate_only:
+        return 0
     print(
         f"\nmachine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
         f"{args.questions} questions per size; each size measured in a fresh process"

@@ -23,9 +23,10 @@ from bot.domain.timeutil import utcnow
 from bot.errors import DatabaseUnavailable, NotFound
 from bot.matching.analysis import normalize
 from bot.matching.index import Hit, Matcher
+from bot.matching.named import use_named_things
 from bot.matching.stored import ANALYSIS_VERSION, IndexRow, index_row
-from bot.storage.sqlite.database import Database
-from bot.storage.sqlite.match_index import match_source
+from bot.storage import open_storage
+from bot.storage.interface import Storage
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def settle_memory() -> None:
 class FactBase:
     """Questions, look-ups and random picks over one database and its in-memory index."""
 
-    def __init__(self, db: Database, matcher: Matcher | None = None) -> None:
+    def __init__(self, db: Storage, matcher: Matcher | None = None) -> None:
         self.db = db
         self.matcher = matcher or Matcher()
         self.started_at = time.monotonic()
@@ -57,11 +58,12 @@ class FactBase:
     @classmethod
     async def open(cls, path: Path | str, pack_path: Path | None = None) -> FactBase:
         """Open the database, load the shipped pack if it changed, and build the index."""
-        db = await Database.open(path)
+        db = await open_storage(path)
         try:
             service = cls(db)
-            await service.load_shipped_pack(pack_path)
-            await service.reindex()
+            changed = await service.load_shipped_pack(pack_path)
+            # The pack holds the works the analysis recognises: a new pack, a new analysis.
+            await service.reindex(analyse_all=changed)
         except BaseException:
             await db.close()
             raise
@@ -74,6 +76,7 @@ class FactBase:
     async def load_shipped_pack(self, pack_path: Path | None = None) -> bool:
         """Import the shipped pack when it differs from the one loaded; True if it did."""
         pack = load_pack(pack_path or shipped_pack_path())
+        use_named_things(pack.works)
         if await self.db.get_meta("pack_hash") == pack.digest:
             log.debug("Content pack %s already loaded", pack.pack_version)
             return False
@@ -85,17 +88,18 @@ class FactBase:
         )
         return True
 
-    async def reindex(self) -> None:
+    async def reindex(self, *, analyse_all: bool = False) -> None:
         """Load the matcher's index from the database.
 
         Each entry's stored index row (table `match_index`, written at import) is read as it
         is; an entry without one, or whose row no longer matches it (edited since, by a
         moderator or another process), is analysed again and its row stored. Rows made by
-        another version of the analysis are all made again.
+        another version of the analysis are all made again, and so are all rows when
+        `analyse_all` (a new shipped pack: its `works` are part of the analysis).
         """
         started = time.perf_counter()
         hidden = await self.db.all_hidden()
-        if await self.db.get_meta("match_index_version") != ANALYSIS_VERSION:
+        if analyse_all or await self.db.get_meta("match_index_version") != ANALYSIS_VERSION:
             entries = await self.db.all_entries()
             rows = [index_row(entry) for entry in entries]
             self.matcher.load(rows, hidden)
@@ -172,7 +176,7 @@ class FactBase:
                         row.kind,
                         row.guild_id,
                         row.key,
-                        match_source(entry),
+                        self.db.match_source(entry),
                         row.title,
                         None if row.norm_title == row.title.lower() else row.norm_title,
                         row.key_tokens,
@@ -254,7 +258,9 @@ class FactBase:
             [result.best] if result.best else [], result.suggestions
         )
         kind_filter = kinds[0] if kinds and len(kinds) == 1 else None
-        return Answer(text, best[0] if best else None, tuple(suggestions), kind_filter)
+        return Answer(
+            text, best[0] if best else None, tuple(suggestions), kind_filter, note=result.note
+        )
 
     async def get(self, kind: Kind, key: str, guild_id: int | None) -> Entry:
         """One entry by kind and id, as the server sees it."""

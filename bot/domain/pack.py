@@ -17,8 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from bot.domain import safejson
 from bot.domain.models import Entry, Kind, PackProblems
 from bot.domain.timeutil import format_utc, parse_utc
+from bot.matching.named import THING_TYPES, NamedThing
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ SECTIONS: Final[dict[str, Kind]] = {
 }
 MAX_PACK_BYTES: Final = 64 * 1024 * 1024
 MAX_ENTRIES: Final = 250_000
+#: A problem quoting a value from the file is cut to this many characters.
+PROBLEM_MAX_CHARS: Final = 300
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -41,8 +45,9 @@ class PackError(ValueError):
     """A content pack failed validation; `problems` lists every problem found."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        # A problem may quote a value from the file: cut each, so a 20 MB id is not echoed.
+        self.problems = [_cut(p) for p in problems]
+        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
         super().__init__(f"{len(problems)} problem(s) in the content pack:\n{shown}{more}")
 
@@ -54,6 +59,8 @@ class Pack:
     pack_version: str
     title: str
     entries: tuple[Entry, ...]
+    # The `works` section: other works and people the matcher recognises in questions.
+    works: tuple[NamedThing, ...] = ()
 
     @property
     def digest(self) -> str:
@@ -269,6 +276,56 @@ def parse_entry(
     return entry if len(problems.problems) == before else None
 
 
+WORKS_SECTION: Final = "works"
+_WORK_FIELDS: Final = {"id", "type", "title", "aliases", "about"}
+
+
+def parse_works(doc: Any, file_name: str, problems: PackProblems) -> list[NamedThing]:
+    """Validate a document's `works` section (other works and people; see pack-format.md)."""
+    raw_list = doc.get(WORKS_SECTION) if isinstance(doc, dict) else None
+    if raw_list is None:
+        return []
+    if not isinstance(raw_list, list):
+        problems.add(f"{file_name} › {WORKS_SECTION}", "must be a list")
+        return []
+    works: list[NamedThing] = []
+    for index, raw in enumerate(raw_list):
+        where = f"{file_name} › {WORKS_SECTION}[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(where, "must be an object")
+            continue
+        before = len(problems.problems)
+        c = _Checker(problems, where, raw)
+        key = c.text("id", max_len=64)
+        if key and not _ID.fullmatch(key):
+            problems.add(f"{where} › id", f"{key!r} must be lower-case letters, digits and '-'")
+        kind = raw.get("type")
+        if kind not in THING_TYPES:
+            problems.add(f"{where} › type", f"must be one of {', '.join(THING_TYPES)}")
+        thing = NamedThing(
+            id=key,
+            type="person" if kind == "person" else "work",
+            title=c.text("title", max_len=100),
+            aliases=c.strings("aliases", max_len=100, max_items=40),
+            about=c.text("about", max_len=200, required=False),
+        )
+        c.unknown_fields(_WORK_FIELDS)
+        if len(problems.problems) == before:
+            works.append(thing)
+    return works
+
+
+def work_to_raw(work: NamedThing) -> dict[str, Any]:
+    """One `works` item in the pack's JSON shape."""
+    return {
+        "id": work.id,
+        "type": work.type,
+        "title": work.title,
+        "aliases": list(work.aliases),
+        "about": work.about,
+    }
+
+
 def parse_document(
     doc: Any, file_name: str, problems: PackProblems, guild_id: int = 0
 ) -> list[Entry]:
@@ -300,30 +357,23 @@ def _check_manifest(doc: dict[str, Any], file_name: str, problems: PackProblems)
     if doc.get("format_version") != FORMAT_VERSION:
         problems.add(
             f"{file_name} › format_version",
-            f"must be {FORMAT_VERSION} (got {doc.get('format_version')!r})",
+            f"must be {FORMAT_VERSION} (got {_cut(repr(doc.get('format_version')), 40)})",
         )
     version = doc.get("pack_version")
     if not isinstance(version, str) or not version or _has_surrogates(version):
         problems.add(f"{file_name} › pack_version", "must be non-empty text")
 
 
-def _read_json(path: Path, problems: PackProblems) -> Any:
+def _cut(problem: str, limit: int = PROBLEM_MAX_CHARS) -> str:
+    return problem if len(problem) <= limit else problem[: limit - 1] + "…"
+
+
+def _read_json(path: Path, problems: PackProblems, name: str | None = None) -> Any:
+    """The parsed file, or None with the problem recorded (see `bot.domain.safejson`)."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.add(path.name, f"cannot be read ({exc.strerror})")
-        return None
-    if size > MAX_PACK_BYTES:
-        problems.add(path.name, f"is {size} bytes; at most {MAX_PACK_BYTES}")
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        problems.add(path.name, "is not UTF-8 text")
-    except json.JSONDecodeError as exc:
-        problems.add(
-            path.name, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        )
+        return safejson.read_file(path, name or path.name, MAX_PACK_BYTES)
+    except safejson.JsonProblem as exc:
+        problems.add(exc.name, exc.detail)
     return None
 
 
@@ -352,6 +402,7 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
         _check_manifest(manifest, manifest_path.name, problems)
         files = manifest.get("files")
         entries: list[Entry] = []
+        works: list[NamedThing] = []
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             problems.add("manifest.json › files", "must be a list of file names")
             files = []
@@ -360,10 +411,11 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
             if path.resolve() not in file_path.parents:
                 problems.add(f"manifest.json › files › {name}", "must stay inside the pack")
                 continue
-            doc = _read_json(file_path, problems)
+            doc = _read_json(file_path, problems, name)
             if doc is not None:
                 entries += parse_document(doc, name, problems, guild_id)
-        return _finish(manifest, entries, problems)
+                works += parse_works(doc, name, problems)
+        return _finish(manifest, entries, problems, works)
     doc = _read_json(path, problems)
     if problems:
         raise PackError(problems.problems)
@@ -371,10 +423,15 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
         raise PackError([f"{path.name}: must hold a JSON object"])
     _check_manifest(doc, path.name, problems)
     entries = parse_document(doc, path.name, problems, guild_id)
-    return _finish(doc, entries, problems)
+    return _finish(doc, entries, problems, parse_works(doc, path.name, problems))
 
 
-def _finish(manifest: dict[str, Any], entries: list[Entry], problems: PackProblems) -> Pack:
+def _finish(
+    manifest: dict[str, Any],
+    entries: list[Entry],
+    problems: PackProblems,
+    works: Sequence[NamedThing] = (),
+) -> Pack:
     seen: dict[tuple[str, str], int] = {}
     for entry in entries:
         seen[(entry.kind, entry.key)] = seen.get((entry.kind, entry.key), 0) + 1
@@ -383,12 +440,16 @@ def _finish(manifest: dict[str, Any], entries: list[Entry], problems: PackProble
             problems.add(f"{kind} {key!r}", f"id is used {count} times")
     if len(entries) > MAX_ENTRIES:
         problems.add("pack", f"has {len(entries)} entries; at most {MAX_ENTRIES}")
+    work_ids = [w.id for w in works]
+    for key in sorted({k for k in work_ids if work_ids.count(k) > 1}):
+        problems.add(f"works {key!r}", f"id is used {work_ids.count(key)} times")
     if problems:
         raise PackError(problems.problems)
     return Pack(
         pack_version=str(manifest.get("pack_version", "")),
         title=str(manifest.get("title", "")),
         entries=tuple(entries),
+        works=tuple(works),
     )
 
 
@@ -450,6 +511,8 @@ def to_document(
     }
     for section, kind in SECTIONS.items():
         doc[section] = [entry_to_raw(e) for e in entries if e.kind == kind]
+    if pack is not None and pack.works:
+        doc[WORKS_SECTION] = [work_to_raw(w) for w in pack.works]
     return doc
 
 

@@ -19,7 +19,7 @@ _STOP_WORDS: Final = frozenset(
     gave let lets just also really ever very much more most s t d ll ve re m o look back
     lookback film's movie's name names called call info information detail details fact facts
     thing things stuff question questions answer someone anyone something anything exactly
-    actually
+    actually up
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
@@ -94,7 +94,8 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("quote", "quotes", "said", "say", "says", "saying", "quoted", "remark", "remarks"),
     ("studio", "studios", "company", "production-house"),
     ("animate", "animated", "animation", "animating", "animator", "animators"),
-    ("budget", "cost", "costs"),
+    # Not "cost": what a ticket or a book costs is not what the film cost to make.
+    ("budget", "budgets", "budgeted"),
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -137,15 +138,26 @@ _PHRASES: Final = (
     (
         "best",
         re.compile(
-            r"\bbest (supporting |leading |animated |live action |documentary |original |"
+            r"\bbest (supporting |leading |live action |documentary |original |"
             r"adapted |international )?(actor|actress|picture|director|directing|short|"
             r"screenplay|song|score|cinematography|editing|documentary|costume|makeup|"
-            r"sound|visual effects|production design|feature film)s?\b"
+            r"sound|visual effects|production design)s?\b"
+            r"|\bbest (international|foreign language|foreign) (feature|film)s?\b"
         ),
         "othercategory",
     ),
     ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+    # In Look Back, "the two girls" are always the two leads.
+    (
+        "girls",
+        re.compile(r"\b(the two|both|the|two) (girls|leads|main characters)\b"),
+        "fujino kyomoto",
+    ),
 )
+# "season 3", "part 2": the number says which one, so it stays with its word ("season3").
+# "1 billion" is not "2 billion": an amount stays with its scale ("1billion").
+_NUMBERED = re.compile(r"\b(season|part|volume|vol|episode|ep|chapter|arc|book) (\d{1,3})\b")
+_AMOUNT = re.compile(r"\b(\d{1,4}) (billion|million)\b")
 
 
 @lru_cache(maxsize=65536)
@@ -192,7 +204,10 @@ def normalize(text: str) -> str:
     for keyword, pattern, replacement in _PHRASES:
         if keyword in text:
             text = pattern.sub(replacement, text)
-    return " ".join(_LATIN_OR_CJK.findall(text))
+    text = " ".join(_LATIN_OR_CJK.findall(text))
+    if any(c.isdigit() for c in text):
+        text = _AMOUNT.sub(r"\1\2", _NUMBERED.sub(r"\1\2", text))
+    return text
 
 
 @lru_cache(maxsize=65536)
@@ -256,6 +271,28 @@ def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str
         else:
             pairs.extend(_japanese(run))
     return pairs
+
+
+# Words that ask or point but name no subject: a question made only of them ("who are you",
+# "おすすめのアニメ映画") has nothing the fact base could be about.
+_NO_TOPIC: Final = frozenset(
+    _canonical_word(word) or word for word in ("who", "when", "where", "how", "why", "film")
+) | frozenset({"アニメ", "映画", "作品", "who"})
+
+
+_NO_TOPIC_JA: Final = re.compile(r"アニメ|映画|作品|おすすめ|オススメ")
+
+
+def has_topic(text: str) -> bool:
+    """False for a question out of scope (another Oscar category) or without a subject."""
+    tokens = analyse(text)
+    if _OUT_OF_SCOPE & set(tokens):
+        return False
+    if not tokens:
+        return True  # only stop words ("what is it about"): the matcher reads them then
+    if any(not token.isascii() for token in tokens):
+        tokens = analyse(_NO_TOPIC_JA.sub(" ", normalize(text)))
+    return any(token not in _NO_TOPIC for token in tokens)
 
 
 def analyse(text: str) -> list[str]:

@@ -7,6 +7,7 @@ import heapq
 import itertools
 import math
 import random
+import re
 import sys
 from array import array
 from collections import Counter
@@ -19,24 +20,42 @@ from rapidfuzz.distance import OSA
 
 from bot.domain.models import Entry, Kind
 from bot.matching.analysis import (
-    _OUT_OF_SCOPE,
     _QUOTE_TOKEN,
     _SYNONYM_OF,
     _SYNONYMS,
     _is_cjk,
     _is_misspelt_stop_word,
     _stem,
-    analyse,
     analyse_pairs,
+    has_topic,
     normalize,
 )
+from bot.matching.asked import ASKED_KINDS, ASKS, UNDECLARED_MISS, asked_for
+from bot.matching.named import (
+    ANY_CEREMONY,
+    ANY_COUNTRY,
+    CEREMONY,
+    CEREMONY_BODY,
+    COUNTRY,
+    LB,
+    LB_NAMES,
+    LOOK_BACK_WORKS,
+    OTHER_WORK_TAG,
+    PERSON,
+    WORK,
+    Named,
+    gazetteer,
+)
 from bot.matching.scoring import (
+    ASKED_BONUS,
+    ASKED_PENALTY,
     BODY_WEIGHT,
     CANDIDATES_MAX,
     COMMON_POSTINGS,
     CONFIDENT_COVERAGE,
     CONFIDENT_SCORE,
     COVERAGE_SHARE,
+    DEFAULT_WORK_PENALTY,
     FOCUS_SHARE,
     KEY_WEIGHT,
     PREFIX_SCAN,
@@ -71,6 +90,10 @@ class SearchResult:
 
     best: Hit | None
     suggestions: tuple[Hit, ...]
+    # Shown with the answer or in its place: "I only know about Look Back — …" when the
+    # question names another work, ceremony or country; "About the 2021 manga." when the
+    # answer concerns another Look Back work than the 2024 film.
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +112,51 @@ _SYNONYM_SURFACES: Final = tuple(
     for group in _SYNONYMS
 )
 _NO_POSTINGS: Final = array("i")  # shared by every token absent from one side; never grown
+_LB_BITS: Final = {work: 1 << n for n, work in enumerate((*LOOK_BACK_WORKS, OTHER_WORK_TAG))}
+_FILM, _MANGA = _LB_BITS["film"], _LB_BITS["manga"]
+_OTHER = _LB_BITS[OTHER_WORK_TAG]
+
+
+def _work_bits(key_tokens: str) -> int:
+    bits = 0
+    for token in key_tokens.split():
+        if token.startswith(LB):
+            bits |= _LB_BITS.get(token[len(LB) :], 0)
+    return bits
+
+
+def _name_as_one_word(qtokens: list[_QueryToken], name_words: frozenset[str]) -> list[_QueryToken]:
+    """The words of another work's name weigh, together, what their heaviest one weighs: the
+    name says what the question is about; the other words say what it asks."""
+    in_name = [qt for qt in qtokens if qt.token in name_words]
+    if len(in_name) < 2:
+        return qtokens
+    share = max(qt.weight for qt in in_name) / sum(qt.weight for qt in in_name)
+    return [
+        _QueryToken(qt.token, qt.weight * share, qt.alternatives) if qt.token in name_words else qt
+        for qt in qtokens
+    ]
+
+
+_HAS_DIGIT: Final = re.compile(r"\d").search
+
+
+def _same_numbers(name: str, numbers: list[str]) -> bool:
+    """False when `name` holds numbers and none of `numbers` (each as " n ") is among them."""
+    if not _HAS_DIGIT(name):
+        return True
+    padded = f" {name} "
+    return any(number in padded for number in numbers)
 
 
 def _in_sorted(values: array[int], value: int) -> bool:
     position = bisect.bisect_left(values, value)
     return position < len(values) and values[position] == value
+
+
+_Why = tuple[str, str]  # (what kind of named thing rules an entry out, which one)
+_STILL_SUGGESTED: Final = ("default",)  # ruled out as an answer, fine as a suggestion
+ONLY_LOOK_BACK: Final = "I only know about Look Back"
 
 
 class Matcher:
@@ -119,6 +182,7 @@ class Matcher:
         self._forms: list[str] = []
         self._long_forms: dict[int, str] = {}  # quotes only
         self._live = bytearray()
+        self._works = bytearray()  # per position: the Look Back work tags (_LB_BITS), 0 = none
         self._alive = 0
         # Finding an entry by (server, kind, key): the first `_in_order` positions are in
         # (kind code, server, key) order and found by bisection; any other is in `_refs`.
@@ -287,6 +351,7 @@ class Matcher:
         if long_forms:
             self._long_forms[index] = long_forms
         self._live.append(1)
+        self._works.append(_work_bits(key_tokens) if LB in key_tokens else 0)
         self._alive += 1
         if surfaces:
             self._add_surfaces(surfaces)
@@ -471,8 +536,10 @@ class Matcher:
         return math.log(1.0 + (self._alive + 1) / (self._df(token) + 0.5))
 
     def _corrections(self, surface: str) -> tuple[tuple[str, float], ...]:
-        if not surface.isascii() or len(surface) < TYPO_MIN_LEN or surface.isdigit():
+        if not surface.isascii() or len(surface) < TYPO_MIN_LEN:
             return ()
+        if any(c.isdigit() for c in surface):
+            return ()  # another number ("season3", "2024") is never a typo of this one
         lengths = range(len(surface) - 2, len(surface) + 3)
         pool: list[str] = []
         if sum(len(self._vocab_by_len.get(n, ())) for n in lengths) <= TYPO_SCAN_MAX:
@@ -490,6 +557,8 @@ class Matcher:
             # Swapped letters ("waht", "qoute") are one edit for OSA, two for plain ratio.
             if score < TYPO_MIN_RATIO and OSA.distance(surface, word) > 1:
                 continue
+            if len(surface) <= TYPO_MIN_LEN and sorted(surface) != sorted(word):
+                continue  # a short word one letter off is another word ("ping", "sing")
             score = max(score, TYPO_MIN_RATIO)
             token = self._surface[word]
             if self._known(token):
@@ -514,6 +583,7 @@ class Matcher:
             with_stops = analyse_pairs(text, keep_stop_words=True)
             found = with_stops if len(with_stops) >= 3 else []
         pairs = list({token: (surface, token) for surface, token in found}.values())
+        leading: list[str] | None = None  # the question's first two words, when needed
         max_idf = math.log(1.0 + (self._alive + 1) / 0.5)
         out: list[_QueryToken] = []
         for position, (surface, token) in enumerate(pairs):
@@ -521,8 +591,10 @@ class Matcher:
             if self._known(token):
                 weight = self._idf(token)
                 alternatives = ((token, 1.0),)
-            elif _is_misspelt_stop_word(surface):
-                continue
+            elif _is_misspelt_stop_word(surface) and surface in (
+                leading := leading if leading is not None else normalize(text).split()[:2]
+            ):
+                continue  # "waht is …": a question word mistyped, where question words are
             else:
                 # An unknown word counts against every entry: it is part of the question that
                 # nothing here explains. A stray Japanese bigram (a particle junction) less so.
@@ -710,7 +782,20 @@ class Matcher:
     def _similarity(self, index: int, names: list[str], query_form: str) -> float:
         best = 0.0
         if names:
-            found = process.extractOne(query_form, names, scorer=fuzz.token_sort_ratio)
+            found: tuple[str, float, int] | None = process.extractOne(
+                query_form, names, scorer=fuzz.token_sort_ratio
+            )
+            if found and _HAS_DIGIT(found[0]) and _HAS_DIGIT(query_form):
+                # A name with other numbers than the question's ("pass 2billion" for "pass
+                # 1billion") is not the question asked again, however alike the words.
+                numbers = [f" {w} " for w in query_form.split() if _HAS_DIGIT(w)]
+                if not _same_numbers(found[0], numbers):
+                    names = [n for n in names if _same_numbers(n, numbers)]
+                    found = (
+                        process.extractOne(query_form, names, scorer=fuzz.token_sort_ratio)
+                        if names
+                        else None
+                    )
             if found:
                 best = found[1]
         # A long text (a quote) contains any single word, so it only tells something about
@@ -736,10 +821,21 @@ class Matcher:
         return total / weight if weight else 0.0
 
     def _rank(
-        self, text: str, guild_id: int | None, kinds: Iterable[str] | None, *, prefix_last: bool
-    ) -> list[Hit]:
+        self,
+        text: str,
+        guild_id: int | None,
+        kinds: Iterable[str] | None,
+        *,
+        prefix_last: bool,
+        named: Named | None = None,
+    ) -> list[tuple[Hit, _Why | None]]:
+        """Hits best first, each with why the question's named things rule it out (or None).
+
+        Without `named` (autocomplete) nothing is ruled out."""
         codes, masked = self._scope(guild_id, kinds)
         qtokens = self._query_tokens(text, prefix_last=prefix_last)
+        if named is not None and named.work_words:
+            qtokens = _name_as_one_word(qtokens, named.work_words)
         total = sum(qt.weight for qt in qtokens)
         if not qtokens or total <= 0:
             return []
@@ -752,7 +848,8 @@ class Matcher:
         asks_for_quote = _QUOTE_TOKEN in query_form.split()
         only_quotes = codes == frozenset({_KIND_CODE["quote"]})
         readings = [(qt.weight, {word for word, _ in qt.alternatives}) for qt in qtokens]
-        ranked: list[tuple[Hit, str]] = []
+        asked = asked_for(text) if named is not None else ""
+        ranked: list[tuple[Hit, str, _Why | None]] = []
         for coverage, index in scored:
             # Stored forms: the title's own tokens, then the title and each alias as names.
             title_form, *names = self._forms[index].split("\n")
@@ -765,19 +862,104 @@ class Matcher:
             )
             if _KINDS[self._kinds[index]] == "quote" and not asks_for_quote and not only_quotes:
                 score -= QUOTE_PENALTY
-            ranked.append((self._hit(index, score, coverage), title_form))
+            why: _Why | None = None
+            if named is not None:
+                why = self._ruled_out(index, named)
+                bits = self._works[index]
+                if not named.look_back and not named.works and bits & _MANGA and not bits & _FILM:
+                    score -= DEFAULT_WORK_PENALTY  # no work named: the 2024 film is meant
+                if asked:
+                    declared = self._declared(index)
+                    if asked in declared:
+                        score += ASKED_BONUS  # its names ask what the question asks
+                    elif declared or asked in UNDECLARED_MISS:
+                        score -= ASKED_PENALTY  # its names ask only other kinds
+            ranked.append((self._hit(index, score, coverage), title_form, why))
         # Ties (several entries explain the question equally well) go to the entry whose own
         # title is closest to the question: "oshiyama" → the entry about Oshiyama.
-        ties = Counter(round(hit.score, 3) for hit, _ in ranked)
+        ties = Counter(round(hit.score, 3) for hit, _, _ in ranked)
 
-        def order(item: tuple[Hit, str]) -> tuple[float, float, float, str, str]:
-            hit, title_form = item
+        def order(item: tuple[Hit, str, _Why | None]) -> tuple[float, float, float, str, str]:
+            hit, title_form, _ = item
             rounded = round(hit.score, 3)
             closeness = fuzz.token_sort_ratio(query_form, title_form) if ties[rounded] > 1 else 0
             return (-rounded, -closeness, -hit.coverage, hit.kind, hit.key)
 
         ranked.sort(key=order)
-        return [hit for hit, _ in ranked]
+        return [(hit, why) for hit, _, why in ranked]
+
+    def _ruled_out(self, index: int, named: Named) -> _Why | None:
+        """Why an entry cannot answer a question that names these things, or None.
+
+        ("work", id): the question names another work, which the entry neither is about nor
+        mentions. ("look-back", work): it names the manga or the live-action film, and the
+        entry is about another. ("default", "film"): it names no work (so means the 2024 film)
+        and the entry is only about the live-action film or another work, naming nothing the
+        question names. ("ceremony", "oscar:96"), ("country", "korea"): the entry is about
+        another ceremony of the same body, or another country.
+        """
+        keys, bodies = self._key_postings, self._body_postings
+
+        def about(token: str) -> bool:
+            return _in_sorted(keys.get(token, _NO_POSTINGS), index)
+
+        def mentions(token: str) -> bool:
+            return _in_sorted(bodies.get(token, _NO_POSTINGS), index)
+
+        # Another work: the entry is about it, or lists it (nominees, winners of a ceremony).
+        if named.works and not any(
+            about(WORK + w) or (mentions(WORK + w) and about(ANY_CEREMONY)) for w in named.works
+        ):
+            return ("work", min(named.works))
+        bits = self._works[index]
+        if bits:
+            concerns = any(about(WORK + w) for w in named.works) or any(
+                about(PERSON + p) for p in named.people
+            )
+            # With another work named, "manga" or "movie" is that work's medium; "live action"
+            # still says which film ("the live action Chainsaw Man").
+            wanted = named.look_back & {"live-action"} if named.works else named.look_back
+            if wanted:
+                generic = "live-action" not in wanted and not named.this_work
+                if not any(bits & _LB_BITS[w] for w in wanted) and not (
+                    bits & _OTHER and concerns and generic
+                ):
+                    return ("look-back", next(w for w in LOOK_BACK_WORKS if w in wanted))
+            elif not bits & (_FILM | _MANGA) and not concerns:
+                return ("default", "film")
+        if named.ceremonies:
+            numbered: dict[str, set[str]] = {}
+            for body, number in named.ceremonies:
+                if number:
+                    numbered.setdefault(body, set()).add(number)
+            for body, numbers in sorted(numbered.items()):
+                # The ceremonies the entry's keys name, else those its answer names.
+                side = about if about(CEREMONY_BODY + body) else mentions
+                if side(CEREMONY_BODY + body) and not any(
+                    side(f"{CEREMONY}{body}:{n}") for n in numbers
+                ):
+                    return ("ceremony", f"{body}:{min(numbers)}")
+        if (
+            named.countries
+            and about(ANY_COUNTRY)
+            and not any(about(COUNTRY + c) for c in named.countries)
+        ):
+            return ("country", min(named.countries))
+        return None
+
+    def _declared(self, index: int) -> list[str]:
+        """The kinds of question the entry's title and aliases ask (see bot.matching.asked)."""
+        keys = self._key_postings
+        return [k for k in ASKED_KINDS if _in_sorted(keys.get(ASKS + k, _NO_POSTINGS), index)]
+
+    def _about_note(self, index: int) -> str:
+        bits = self._works[index]
+        if not bits or bits & _FILM:
+            return ""
+        for work in ("live-action", "manga"):
+            if bits & _LB_BITS[work]:
+                return f"About {LB_NAMES[work]}."
+        return ""
 
     def search(
         self,
@@ -786,22 +968,49 @@ class Matcher:
         guild_id: int | None = None,
         kinds: Iterable[str] | None = None,
         suggestions: int = 3,
+        threshold: float | None = None,
     ) -> SearchResult:
-        """Answer a question: the confident best hit, or None, plus up to `suggestions` others."""
-        hits = self._rank(text, guild_id, kinds, prefix_last=False)
-        if not hits:
-            return SearchResult(None, ())
-        top = hits[0]
+        """Answer a question: the confident best hit, or None, plus up to `suggestions` others.
+
+        `threshold` replaces CONFIDENT_SCORE (the calibration in benchmarks.bench_matching)."""
+        named = gazetteer().find(text)
+        ranked = self._rank(text, guild_id, kinds, prefix_last=False, named=named)
+        if not ranked:
+            return SearchResult(None, (), self._named_note(named, None))
+        allowed = [hit for hit, why in ranked if why is None]
+        top = allowed[0] if allowed else None
         confident = (
-            top.score >= CONFIDENT_SCORE
+            top is not None
+            and top.score >= (CONFIDENT_SCORE if threshold is None else threshold)
             and top.coverage >= CONFIDENT_COVERAGE
-            and not _OUT_OF_SCOPE & set(analyse(text))
+            and has_topic(text)
         )
-        rest = hits[1:] if confident else hits
+        offered = [hit for hit, why in ranked if why is None or why[0] in _STILL_SUGGESTED]
+        rest = [h for h in offered if h is not top] if confident else offered
         suggested = tuple(
             h for h in rest if h.score >= SUGGEST_SCORE and h.coverage >= SUGGEST_COVERAGE
         )[:suggestions]
-        return SearchResult(top if confident else None, suggested)
+        if confident and top is not None:
+            index = self._find((_KIND_CODE[top.kind], top.guild_id, top.key))
+            note = self._about_note(index) if index is not None else ""
+            return SearchResult(top, suggested, note)
+        return SearchResult(None, suggested, self._named_note(named, ranked[0][1]))
+
+    def _named_note(self, named: Named, why: _Why | None) -> str:
+        """'I only know about Look Back — …' when a named thing explains the "I don't know"."""
+        names = gazetteer()
+        if named.works:
+            return f"{ONLY_LOOK_BACK} — I have nothing on {names.label('work', min(named.works))}."
+        if why is None or why[0] in _STILL_SUGGESTED:
+            return ""
+        kind, value = why
+        if kind == "look-back":
+            if value == "film":  # the default: nothing to explain
+                return ""
+            return f"Nothing I have on {names.label('look-back', value)} answers that."
+        if kind == "ceremony":
+            return f"{ONLY_LOOK_BACK} — I have nothing on {names.label('ceremony', value)}."
+        return f"{ONLY_LOOK_BACK} — nothing I have answers that for {names.label(kind, value)}."
 
     def _titled(
         self, typed: str, codes: frozenset[int] | None
@@ -836,7 +1045,7 @@ class Matcher:
             )
             visible = (i for i in merged if self._visible(i, guild_id, codes, masked))
             return [self._hit(i) for i in itertools.islice(visible, limit)]
-        hits = [h for h in self._rank(text, guild_id, kinds, prefix_last=True) if h.score > 0.2]
+        hits = [h for h, _ in self._rank(text, guild_id, kinds, prefix_last=True) if h.score > 0.2]
         seen = {(h.kind, h.key) for h in hits}
         # Titles that start with what is typed come first, in index order. Each kind looks at
         # no more than PREFIX_SCAN of them, so a one-letter prefix stays cheap at any size.

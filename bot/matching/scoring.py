@@ -10,7 +10,7 @@ BODY_WEIGHT: Final = 0.5  # a question word found only in the answer text
 COVERAGE_SHARE: Final = 0.6  # final = 0.6 coverage + 0.3 alias similarity + 0.1 focus
 SIMILARITY_SHARE: Final = 0.3
 FOCUS_SHARE: Final = 0.1
-CONFIDENT_SCORE: Final = 0.62
+CONFIDENT_SCORE: Final = 0.67
 CONFIDENT_COVERAGE: Final = 0.5
 # Facts answer questions; a quote is what someone said. Unless the question asks for a quote,
 # a fact that explains it as well as a quote does is the better answer.
@@ -25,3 +25,9 @@ COMMON_POSTINGS: Final = 2_000  # skip a word this common when rarer words can r
 CANDIDATES_MAX: Final = 400  # entries that get exact coverage scoring
 TYPO_SCAN_MAX: Final = 2500  # vocabulary words one unknown word is compared with, at most
 PREFIX_SCAN: Final = 200  # titles per kind that autocomplete looks at for a typed prefix
+# No work named means the 2024 film: an entry only about the manga ranks a little lower.
+DEFAULT_WORK_PENALTY: Final = 0.03
+# What is asked (bot.matching.asked): the entry's names ask the same kind of question as this
+# one ("who …"), or only other kinds ("when …" for a "who" question).
+ASKED_BONUS: Final = 0.03
+ASKED_PENALTY: Final = 0.06

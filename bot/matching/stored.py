@@ -21,6 +21,8 @@ from bot.matching.analysis import (
     analyse_pairs,
     normalize,
 )
+from bot.matching.asked import entry_asks
+from bot.matching.named import WORK_TAGS, gazetteer
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,9 @@ class IndexRow:
 def _entry_keys(entry: Entry) -> tuple[list[str], list[str]]:
     """(names an entry is asked by: title and aliases; labels that only add words to match)."""
     names = [entry.title, *entry.aliases]
-    labels = [t.replace("-", " ") for t in entry.tags]
+    # A work tag says what the entry is about (a named-thing token), not a word to match:
+    # "film" would match every question that says "movie" in 90 entries.
+    labels = [t.replace("-", " ") for t in entry.tags if t not in _WORD_LESS_TAGS]
     if entry.kind == "quote":
         labels += [entry.speaker, entry.occasion]
     elif entry.kind == "awards":
@@ -64,6 +68,7 @@ def _entry_body(entry: Entry) -> str:
     return entry.text
 
 
+_WORD_LESS_TAGS: Final = WORK_TAGS - {"manga", "live-action"}
 _SAME_AS_FIRST_NAME: Final = "="  # never a token: tokens are letters, digits, CJK
 
 
@@ -97,6 +102,13 @@ def index_row(entry: Entry) -> IndexRow:
     if entry.kind == "quote":
         key_tokens.update(dict.fromkeys(body))
         long_forms = " ".join(body)
+    # What the entry is about (its keys) and mentions (its body): works, people, ceremonies…
+    about, mentioned = gazetteer().entry_tokens(
+        [*names, *labels, *entry.tags], _entry_body(entry), entry.tags
+    )
+    key_tokens.update(dict.fromkeys(about))
+    key_tokens.update(dict.fromkeys(entry_asks(names)))
+    body += mentioned
     return IndexRow(
         kind=entry.kind,
         guild_id=entry.guild_id,
@@ -114,7 +126,7 @@ def index_row(entry: Entry) -> IndexRow:
 # Bump when the analysis *code* changes (normalize, analyse_pairs, index_row): rows stored
 # with another version are analysed again at start-up. The word tables are hashed in, so
 # editing a synonym or stop word needs no bump.
-ANALYSIS_CODE_VERSION: Final = 1
+ANALYSIS_CODE_VERSION: Final = 2
 
 
 def _analysis_version() -> str:
