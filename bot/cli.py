@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
+import sqlite3
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Final, TextIO
 
 from bot import __version__
 from bot.config import Settings, SettingsError, setup_logging
@@ -17,8 +21,41 @@ from bot.constants import KINDS
 from bot.domain.models import Kind
 from bot.domain.pack import PackError, dump_document, load_pack, to_document
 from bot.errors import UserFacingError
+from bot.storage.sqlite.connection import DatabaseFileError, operator_message
 
 log = logging.getLogger(__name__)
+
+#: Exit codes: bad input or settings (the operator must change something) and a fault of the
+#: machine (disk, permissions, network: the same command may work later).
+EXIT_BAD_INPUT: Final = 2
+EXIT_FAULT: Final = 1
+#: Pack problems printed at once, and the characters shown of each.
+PROBLEMS_SHOWN: Final = 20
+PROBLEM_CHARS: Final = 200
+
+
+class CliFailure(Exception):
+    """A command that cannot go on: one line for the operator, and the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAULT) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _cut(text: str, limit: int = PROBLEM_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def pack_problems_text(exc: PackError) -> str:
+    """A refused pack: how many problems, then at most PROBLEMS_SHOWN of them, each cut."""
+    problems = exc.problems
+    lines = [f"Nothing was imported: {len(problems)} problem(s) in the content pack."]
+    lines += [f"  - {_cut(p)}" for p in problems[:PROBLEMS_SHOWN]]
+    if len(problems) > PROBLEMS_SHOWN:
+        lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more; fix these and run again.")
+    return "\n".join(lines) + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,32 +141,191 @@ async def _ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdo
         await service.close()
 
 
+class _Progress:
+    """What `import` shows on a terminal (nothing when stderr is piped): stages and a bar."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = _is_terminal(self.stream)
+        self._bar: Any = None
+        self._done = 0
+        self._total = 0
+
+    def say(self, text: str) -> None:
+        if self.enabled:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    @contextlib.contextmanager
+    def writing(self, total: int) -> Iterator[Callable[[int], None] | None]:
+        """A callback for `write_progress` while `total` entries are written (a tqdm bar)."""
+        if not self.enabled:
+            yield None
+            return
+        from tqdm import tqdm
+
+        self._total, self._done = total, 0
+        with tqdm(
+            total=total,
+            desc="Writing",
+            unit=" entries",
+            file=self.stream,
+            ncols=_columns(self.stream),
+            nrows=24,  # a pseudo-terminal reporting no size would hide the bar
+            leave=True,
+        ) as bar:
+            self._bar = bar
+
+            def advance(count: int) -> None:
+                bar.update(count)
+                self._done += count
+                if self._done >= self._total:
+                    bar.close()
+                    self.say("Indexing the new entries …")
+
+            yield advance
+        self._bar = None
+
+
+def _columns(stream: TextIO) -> int:
+    """The terminal's width (80 when it reports none, as a fresh pseudo-terminal does)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 async def _import(settings: Settings, path: Path, stdout: TextIO) -> int:
+    from bot.storage.sqlite.content import write_progress
+
+    progress = _Progress()
+    progress.say(f"Checking {path} …")
     try:
         pack = load_pack(path)
     except PackError as exc:
-        stdout.write(f"Nothing was imported. {exc}\n")
-        return 2
+        stdout.write(pack_problems_text(exc))
+        return EXIT_BAD_INPUT
     service = await _open(settings)
+    db = service.db
     try:
-        count = await service.import_pack(pack)
+        if db.read_only:
+            raise CliFailure("Nothing was imported. " + _db_message(settings, _READ_ONLY))
+        await _require_healthy(service, "Nothing was imported.")
+        with progress.writing(len(pack.entries)) as advance:
+            token = write_progress.set(advance)
+            try:
+                count = await service.import_pack(pack)
+            except sqlite3.Error as exc:
+                raise CliFailure("Nothing was imported. " + _db_message(settings, exc)) from exc
+            finally:
+                write_progress.reset(token)
+        db.check_kept()  # removed while the index was stored: the import went with it
+    except sqlite3.Error as exc:
+        raise CliFailure(
+            "The import is lost. " + _db_message(settings, exc) + " Run the import again."
+        ) from exc
     finally:
         await service.close()
+    try:
+        db.check_kept()  # closing folds the log into the file: it must still be there
+    except sqlite3.Error as exc:
+        raise CliFailure(
+            "The import is lost. " + _db_message(settings, exc) + " Run the import again."
+        ) from exc
     counts = ", ".join(f"{pack.count(k)} {k}" for k in KINDS)
     stdout.write(f"Imported {count} entries ({counts}) from {path}.\n")
     return 0
 
 
+_READ_ONLY = object()
+
+
+def _db_message(settings: Settings, error: object) -> str:
+    """The operator's line for a database failure."""
+    from bot.errors import DB_READ_ONLY, WriteRefused
+
+    if error is _READ_ONLY:
+        error = WriteRefused(DB_READ_ONLY)
+    assert isinstance(error, BaseException)
+    return operator_message(error, settings.database_path) or (
+        f"The database {settings.database_path} failed: {_cut(str(error), 120)}."
+    )
+
+
+async def _require_healthy(service: Any, nothing: str) -> None:
+    """Refuse to write into (or export from) a damaged file: SQLite's integrity check first
+    (a tenth of a second for 100,000 entries)."""
+    verdict = await service.db.integrity_check()
+    if verdict != "ok":
+        raise CliFailure(
+            f"{nothing} The database {service.db.path} is damaged (SQLite: "
+            f"{_cut(verdict, 80)}). Restore it from a backup, or try "
+            f"`sqlite3 {service.db.path} .recover`."
+        )
+
+
+def _check_export_target(path: Path) -> None:
+    """Refuse an export file that can't be written, before anything is read."""
+    if path.is_dir():
+        raise CliFailure(
+            f"Nothing was exported: {path} is a folder. Name a file, e.g. "
+            f"{path / 'lookback-export.json'}.",
+            EXIT_BAD_INPUT,
+        )
+    folder = path.parent
+    if not folder.exists():
+        raise CliFailure(
+            f"Nothing was exported: the folder {folder} does not exist. Create it, or name a "
+            "file in an existing folder.",
+            EXIT_BAD_INPUT,
+        )
+    if not folder.is_dir():
+        raise CliFailure(f"Nothing was exported: {folder} is a file, not a folder.", EXIT_BAD_INPUT)
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CliFailure(
+            f"Nothing was exported: {path} cannot be written (permission denied). Choose a "
+            "writable place, or make it writable."
+        )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file next to `path`, then rename it over `path`: a failure
+    (a full disk, say) leaves any earlier file as it was."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise CliFailure(
+            f"Nothing was exported: writing {path} failed ({exc.strerror or exc}). "
+            "Free some space or choose another place, then try again."
+        ) from None
+
+
 async def _export(settings: Settings, path: Path, stdout: TextIO) -> int:
+    _check_export_target(path)
     service = await _open(settings)
     try:
+        await _require_healthy(service, "Nothing was exported.")
         entries = await service.db.all_entries()
         version = await service.db.get_meta("pack_version") or "export"
     finally:
         await service.close()
     shipped = [e for e in entries if e.guild_id == 0]
     doc = to_document(entries=shipped, pack_version=version, title="Look Back fact base export")
-    await asyncio.to_thread(path.write_text, dump_document(doc), encoding="utf-8")
+    await asyncio.to_thread(_write_atomically, path, dump_document(doc))
     stdout.write(f"Exported {len(shipped)} entries to {path}.\n")
     return 0
 
@@ -144,10 +340,63 @@ async def _console(settings: Settings) -> int:
         await service.close()
 
 
+def _discord_failure(exc: BaseException) -> CliFailure | None:
+    """One line for a failure to reach or use Discord; None when it is something else."""
+    import aiohttp
+    import discord
+
+    if isinstance(exc, discord.LoginFailure):
+        return CliFailure("Discord refused the token: check DISCORD_TOKEN.", EXIT_BAD_INPUT)
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return CliFailure(
+            "Discord refused the connection: the bot asks for an intent its application "
+            "does not have (Developer Portal → Bot → Privileged Gateway Intents).",
+            EXIT_BAD_INPUT,
+        )
+    if isinstance(exc, discord.ConnectionClosed):
+        code = exc.code
+        if code in (4010, 4011):
+            return CliFailure(
+                f"Discord closed the connection (code {code}: "
+                f"{'invalid shard' if code == 4010 else 'sharding required'}): check "
+                "SHARD_COUNT and SHARD_IDS.",
+                EXIT_BAD_INPUT,
+            )
+        if code == 4004:
+            return CliFailure("Discord refused the token: check DISCORD_TOKEN.", EXIT_BAD_INPUT)
+        return CliFailure(
+            f"Discord closed the connection (code {code}: {_cut(exc.reason or '', 80)}); "
+            "try again later."
+        )
+    if isinstance(exc, discord.GatewayNotFound):
+        return CliFailure("Discord's gateway could not be found; try again in a few minutes.")
+    if isinstance(exc, discord.DiscordServerError):
+        return CliFailure(
+            f"Discord answered with an error (HTTP {exc.status}); try again in a few minutes."
+        )
+    if isinstance(exc, discord.HTTPException):
+        return CliFailure(
+            f"Discord refused the request (HTTP {exc.status}: {_cut(exc.text or '', 100)})."
+        )
+    if isinstance(exc, aiohttp.ClientError | ConnectionError | TimeoutError):
+        reason = _cut(str(exc) or type(exc).__name__, 160)
+        return CliFailure(
+            f"Could not reach Discord ({reason}). Check the network connection (and "
+            "DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then try again."
+        )
+    return None
+
+
 def _run_discord(settings: Settings) -> int:
     from bot.client import run_bot
 
-    return run_bot(settings)
+    try:
+        return run_bot(settings)
+    except Exception as exc:
+        failure = _discord_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
 
 
 def _sync(settings: Settings, guild: int | None, stdout: TextIO) -> int:
@@ -156,7 +405,13 @@ def _sync(settings: Settings, guild: int | None, stdout: TextIO) -> int:
     if not settings.has_token:
         stdout.write("lookback-bot sync needs DISCORD_TOKEN (in the environment or .env).\n")
         return 2
-    names = asyncio.run(sync_commands(settings, guild))
+    try:
+        names = asyncio.run(sync_commands(settings, guild))
+    except Exception as exc:
+        failure = _discord_failure(exc)
+        if failure is None:
+            raise
+        raise CliFailure("No command was registered. " + failure.message, failure.code) from exc
     where = f"guild {guild}" if guild else "every server (global; may take up to an hour)"
     stdout.write(f"Registered {len(names)} commands for {where}: {', '.join(names)}\n")
     return 0
@@ -171,34 +426,73 @@ def main(
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        if args.database is not None:
+            settings = settings.with_database(args.database)
     except SettingsError as exc:
         sys.stderr.write(f"Configuration problem: {exc}\n")
         return 2
-    if args.database is not None:
-        settings = Settings(**{**settings.__dict__, "database_path": args.database})
-    setup_logging(settings)
+    console = args.command == "console" or (
+        args.command in (None, "run") and not settings.has_token
+    )
+    # The console keeps log lines out of the conversation (LOG_FILE has them all).
+    setup_logging(settings, interactive=console)
     if args.command != "run" and args.command is not None:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     command = args.command or "run"
     try:
-        if command == "run":
-            if settings.has_token:
-                return _run_discord(settings)
-            stdout.write("No DISCORD_TOKEN configured: starting the offline console.\n")
-            return asyncio.run(_console(settings))
-        if command == "console":
-            return asyncio.run(_console(settings))
-        if command == "ask":
-            return asyncio.run(_ask(settings, args, stdin, stdout))
-        if command == "import":
-            return asyncio.run(_import(settings, args.file, stdout))
-        if command == "export":
-            return asyncio.run(_export(settings, args.file, stdout))
-        if command == "sync":
-            return _sync(settings, args.guild, stdout)
+        return _dispatch(command, settings, args, stdin, stdout)
+    except CliFailure as exc:
+        _say(exc.message)
+        return exc.code
+    except DatabaseFileError as exc:
+        _say(exc.message)
+        return EXIT_BAD_INPUT if exc.bad_setting else EXIT_FAULT
+    except sqlite3.Error as exc:
+        _say(_db_message(settings, exc))
+        _details(settings)
+        return EXIT_FAULT
     except PackError as exc:
-        sys.stderr.write(f"The content pack is invalid: {exc}\n")
-        return 2
+        sys.stderr.write(pack_problems_text(exc))
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    return 2
+    except Exception as exc:
+        _say(
+            f"{command} failed unexpectedly ({type(exc).__name__}: {_cut(str(exc), 160)}). "
+            "Run it again with LOG_LEVEL=DEBUG for the details."
+        )
+        _details(settings)
+        return EXIT_FAULT
+
+
+def _dispatch(
+    command: str, settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO
+) -> int:
+    if command == "run":
+        if settings.has_token:
+            return _run_discord(settings)
+        stdout.write("No DISCORD_TOKEN configured: starting the offline console.\n")
+        return asyncio.run(_console(settings))
+    if command == "console":
+        return asyncio.run(_console(settings))
+    if command == "ask":
+        return asyncio.run(_ask(settings, args, stdin, stdout))
+    if command == "import":
+        return asyncio.run(_import(settings, args.file, stdout))
+    if command == "export":
+        return asyncio.run(_export(settings, args.file, stdout))
+    if command == "sync":
+        return _sync(settings, args.guild, stdout)
+    return EXIT_BAD_INPUT
+
+
+def _say(message: str) -> None:
+    """One line on stderr for the operator (flushed: it is the last thing the process says)."""
+    sys.stderr.write(f"lookback-bot: {message}\n")
+    sys.stderr.flush()
+
+
+def _details(settings: Settings) -> None:
+    """The traceback too, when the operator asked for details (LOG_LEVEL=DEBUG)."""
+    if settings.log_level == "DEBUG":
+        traceback.print_exc(file=sys.stderr)

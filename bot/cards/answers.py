@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from bot import constants as c
-from bot.cards.base import Card, Pages, chunks, clip, event_when
+from bot.cards.base import (
+    SPOILER_WARNING,
+    Card,
+    Pages,
+    chunks,
+    event_when,
+    spoiler_block,
+    spoiler_tag,
+)
 from bot.domain.models import Answer, BaseStats, Entry
 from bot.domain.safety import quote_user_text, safe_display
+from bot.domain.text import clip
 from bot.domain.timeutil import utcnow
 
 
@@ -60,11 +70,13 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
             colour=c.COLOUR_AWARDS,
         )
     text = safe_display(entry.text)
-    if entry.spoiler and "||" not in text:
-        text = f"||{text}||"
+    if entry.spoiler:  # all of it hidden, whatever the text holds (see `spoiler_tag`)
+        description = spoiler_block(text, c.EMBED_DESCRIPTION_MAX)
+    else:
+        description = clip(text, c.EMBED_DESCRIPTION_MAX)
     return Card(
         title=title,
-        description=clip(text, c.EMBED_DESCRIPTION_MAX),
+        description=description,
         source_name=source[0],
         source_url=source[1],
         footer=footer,
@@ -74,20 +86,25 @@ def entry_card(entry: Entry, score: float | None = None) -> Card:
 
 def answer_card(answer: Answer) -> Card:
     """The card for a question: the answer, or "I don't know" with suggestions."""
+    note = safe_display(answer.note)
     if answer.match is not None:
-        return entry_card(answer.match.entry, answer.match.score)
+        card = entry_card(answer.match.entry, answer.match.score)
+        if not note:
+            return card
+        # Which work the answer is about ("About the 2021 manga."), above the answer itself.
+        text = f"*{note}*\n\n{card.description}"
+        return replace(card, description=clip(text, c.EMBED_DESCRIPTION_MAX))
     asked = quote_user_text(answer.query)
     suggestions = tuple(
         (clip(safe_display(m.entry.title), c.BUTTON_LABEL_MAX), m.entry.uid)
         for m in answer.suggestions
     )
+    # A question about another work or ceremony: say so instead of a plain "I don't know".
+    opening = note if note else f"I don't know that one (“{asked}”)."
     if suggestions:
-        description = f"I don't know that one (“{asked}”). Did you mean one of these?"
+        description = f"{opening} Did you mean one of these?"
     else:
-        description = (
-            f"I don't know that one (“{asked}”). Try other words, or `/help` "
-            "to see what I can answer."
-        )
+        description = f"{opening} Try other words, or `/help` to see what I can answer."
     return Card(
         title="I don't know that one",
         description=description,
@@ -110,32 +127,50 @@ def _split_paragraphs(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def paginate(text: str, limit: int = c.SYNOPSIS_PAGE_CHARS) -> list[str]:
-    """Split text into pages at paragraph or sentence ends, keeping `||spoiler||` tags whole."""
+def _spoiler_pieces(text: str, spoiler: bool, limit: int) -> list[tuple[str, bool]]:
+    """The text as (piece, hidden) pieces of at most `limit` characters.
+
+    A paragraph that holds a spoiler tag is hidden whole (its own tags removed, one safe tag
+    put around it: nothing inside can end it early). A section marked spoiler without any tag
+    is hidden whole, paragraph by paragraph.
+    """
+    tagged = "||" in text
+    out: list[tuple[str, bool]] = []
+    for paragraph in text.split("\n\n"):
+        hidden = "||" in paragraph or (spoiler and not tagged)
+        plain = paragraph.replace("||", "") if hidden else paragraph
+        out += [(piece, hidden) for piece in _split_paragraphs(plain, limit)]
+    return out
+
+
+def paginate(text: str, limit: int = c.SYNOPSIS_PAGE_CHARS, *, spoiler: bool = False) -> list[str]:
+    """Split text into pages at paragraph or sentence ends; hidden paragraphs (see
+    `_spoiler_pieces`) each in their own spoiler tag, under a warning line on their page."""
+    room = limit - len(SPOILER_WARNING) - 16  # the warning, tags and escapes
     pages: list[str] = []
-    current = ""
-    for piece in _split_paragraphs(text, limit - 8):
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if len(candidate) > limit - 8 and current:
-            pages.append(current)
-            current = piece
-        else:
-            current = candidate
+    current: list[str] = []
+    warned = False
+    size = 0
+    for piece, hidden in _spoiler_pieces(text, spoiler, room // 2):
+        shown = spoiler_tag(piece) if hidden else piece
+        extra = len(shown) + 2 + (0 if warned or not hidden else len(SPOILER_WARNING) + 1)
+        if current and size + extra > limit:
+            pages.append("\n\n".join(current))
+            current, size, warned = [], 0, False
+            extra = len(shown) + 2 + (len(SPOILER_WARNING) + 1 if hidden else 0)
+        if hidden and not warned:
+            shown = f"{SPOILER_WARNING}\n{shown}"
+            warned = True
+        current.append(shown)
+        size += extra
     if current:
-        pages.append(current)
-    balanced: list[str] = []
-    carry = False
-    for page in pages:
-        if carry:
-            page = "||" + page
-        carry = page.count("||") % 2 == 1
-        balanced.append(page + "||" if carry else page)
-    return balanced or [""]
+        pages.append("\n\n".join(current))
+    return pages or [""]
 
 
 def synopsis_pages(entry: Entry) -> Pages:
     """The synopsis as pages with 'Page n/N' footers."""
-    texts = paginate(safe_display(entry.text))
+    texts = paginate(safe_display(entry.text), spoiler=entry.spoiler)
     total = len(texts)
     cards = tuple(
         Card(

@@ -6,10 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from bot import constants as c
 from bot.domain.models import Entry
+from bot.domain.text import clip
 
 TIME_MARKER = re.compile(r"⟦t:(-?\d+):([tTdDfFR])⟧")
 
@@ -49,11 +50,6 @@ def chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def event_when(entry: Entry) -> str:
     """An awards event's date as time markers, or 'to be announced'."""
     if entry.starts_at is None:
@@ -62,3 +58,32 @@ def event_when(entry: Entry) -> str:
         relative = timestamp(entry.starts_at, "R")
         return f"{timestamp(entry.starts_at, 'D')} ({relative}; time of day not announced)"
     return f"{timestamp(entry.starts_at, 'F')} ({timestamp(entry.starts_at, 'R')})"
+
+
+#: The line shown above spoiler-tagged text, so nobody opens one unaware.
+SPOILER_WARNING: Final = "⚠️ **Spoiler warning:** the hidden text below reveals the story."
+
+
+def spoiler_tag(text: str) -> str:
+    """`text` inside one Discord spoiler tag that nothing inside can close early.
+
+    Every `|` inside is escaped (`\\|`), so no `||` but the tag's own can occur; a text ending
+    in a backslash or an escaped bar gets a space before the closing tag, which would
+    otherwise be read as escaped. Empty text stays empty (`||||` shows as four bars).
+    """
+    if not text.strip():
+        return text
+    inner = text.replace("|", "\\|")
+    if inner.endswith("\\") or inner.endswith("|"):
+        inner += " "
+    return f"||{inner}||"
+
+
+def spoiler_block(text: str, limit: int) -> str:
+    """The spoiler warning line, then `text` in a spoiler tag; `limit` characters in all
+    (the text is cut inside the tag, so the cut never leaves the tag open)."""
+    room = limit - len(SPOILER_WARNING) - 1
+    inner = text
+    while len(spoiler_tag(inner)) > room:
+        inner = clip(inner, max(1, len(inner) - (len(spoiler_tag(inner)) - room) - 1))
+    return f"{SPOILER_WARNING}\n{spoiler_tag(inner)}"

@@ -7,7 +7,9 @@ import re
 import discord
 
 from bot import constants as c
-from bot.cards.base import TIME_MARKER, Card, clip
+from bot.cards.base import TIME_MARKER, Card
+from bot.domain.safety import strip_invisible
+from bot.domain.text import clip
 
 
 def discord_times(text: str) -> str:
@@ -16,7 +18,7 @@ def discord_times(text: str) -> str:
 
 
 def _fit(text: str, limit: int) -> str:
-    return clip(discord_times(text), limit)
+    return clip(strip_invisible(discord_times(text)), limit)
 
 
 def _safe_url(url: str) -> str | None:

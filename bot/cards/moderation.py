@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from bot import constants as c
-from bot.cards.base import Card, chunks, clip, event_when, timestamp
+from bot.cards.base import Card, chunks, event_when, timestamp
 from bot.domain.models import AuditRecord, Entry, GuildSettings, Reminder
 from bot.domain.safety import safe_display
+from bot.domain.text import clip
 from bot.domain.timeutil import parse_utc
+from bot.moderation import rules
 from bot.moderation.parsing import format_leads
 from bot.moderation.types import (
     HISTORY_PER_PAGE,
@@ -19,6 +21,7 @@ from bot.moderation.types import (
     REMINDER_SETTINGS,
     SETTINGS,
     Change,
+    EditConflict,
     EventDraft,
     ImportPlan,
     ImportResult,
@@ -358,6 +361,14 @@ def import_plan_card(plan: ImportPlan, settings_before: GuildSettings) -> Card:
         fields.append(
             ("Notes", _clip_lines("\n".join(f"• {n}" for n in plan.notes), c.EMBED_FIELD_VALUE_MAX))
         )
+    entries, size = plan.usage_after
+    fields.append(
+        (
+            "This server afterwards",
+            f"{entries:,} of {rules.MAX_SERVER_ENTRIES:,} own entries · "
+            f"{size / 1e6:.2f} of {rules.MAX_SERVER_BYTES / 1e6:.0f} MB of text",
+        )
+    )
     if not plan.has_changes:
         description = "This file matches what this server already has: nothing to import."
     else:
@@ -394,4 +405,20 @@ def import_result_card(result: ImportResult) -> Card:
         title="Import applied",
         description="Every change is in /admin history.",
         fields=fields,
+    )
+
+
+def edit_conflict_card(conflict: EditConflict) -> Card:
+    """Someone else changed the entry since this moderator opened it: what they changed, and
+    that nothing was saved (the cog offers "Save mine anyway" → `save(conflict.confirmed)`)."""
+    seen = entry_snapshot(conflict.seen)
+    now = entry_snapshot(conflict.current)
+    lines = describe_change(seen, now) if now is not None else ["**removed** or hidden"]
+    name = entry_name(conflict.current or conflict.seen, conflict.draft.kind, conflict.draft.key)
+    return Card(
+        title="Changed by someone else meanwhile",
+        description=f"{name} was changed after you opened it, so nothing was saved. Their "
+        "change:\n" + _clip_lines("\n".join(lines), c.EMBED_DESCRIPTION_MAX - 400),
+        colour=c.COLOUR_ERROR,
+        footer="Save again to replace their version with yours, or cancel to keep theirs.",
     )

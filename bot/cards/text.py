@@ -7,6 +7,7 @@ import re
 import textwrap
 
 from bot.cards.base import TIME_MARKER, Card
+from bot.domain.safety import strip_invisible
 from bot.domain.timeutil import utcnow
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
@@ -48,7 +49,7 @@ def render_times(text: str, now: dt.datetime | None = None) -> str:
 
 
 def _plain(text: str, now: dt.datetime | None) -> str:
-    text = render_times(text, now)
+    text = render_times(strip_invisible(text), now)
     text = _EMPHASIS.sub(r"\2", text)  # a terminal shows no bold or italics
     return _LINK.sub(r"\1 <\2>", text)
 

@@ -10,7 +10,17 @@ from bot.domain.markdown import escape_markdown
 from bot.errors import BadQuestion
 
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>|<@&\d+>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064]")
+#: Characters that change how text around them is shown without being seen themselves:
+#: bidirectional overrides, embeddings and isolates (U+202A–202E, U+2066–2069, marks), zero-width
+#: and joiner characters, invisible separators and fillers, the byte-order mark, soft hyphen.
+_INVISIBLE = (
+    "\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200c-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+)
+_C0_C1 = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_C0_C1}\u200b{_INVISIBLE}]")
+#: The same but keeping U+200B: `neutralise_mentions` puts it in a mention to make it inert.
+_SHOWN_INVISIBLE = re.compile(f"[{_C0_C1}{_INVISIBLE}]")
 _MAX_COMBINING_RUN = 2
 
 
@@ -65,5 +75,13 @@ def quote_user_text(text: str, limit: int = 80) -> str:
 
 
 def safe_display(text: str) -> str:
-    """Stored text (shipped or from moderators) made safe to show: markdown kept, pings inert."""
+    """Stored text (shipped or from moderators) made safe to show: markdown kept, pings inert,
+    control, bidirectional-override and invisible characters removed."""
     return neutralise_mentions(_CONTROL.sub("", text))
+
+
+def strip_invisible(text: str) -> str:
+    """The last pass before text is shown (the card renderers): no control, bidirectional or
+    invisible character, whatever path the text took — except the zero-width space that keeps
+    a neutralised mention inert."""
+    return _SHOWN_INVISIBLE.sub("", text)

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from bot import constants as c
 from bot.domain.safety import neutralise_mentions
 from bot.errors import UserFacingError
+from bot.moderation.rules import event_date_problem
 from bot.moderation.types import MAX_LEAD_SECONDS, MAX_LEADS, When
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,9 @@ def parse_when(text: str, zone: str | None = None) -> When:
 
 
 def _check_year(when: dt.datetime) -> dt.datetime:
-    if not 2000 <= when.year <= 2100:
-        raise UserFacingError("That date is out of range; use a year between 2000 and 2100.")
+    problem = event_date_problem(when)  # the one date rule (imports use it too)
+    if problem is not None:
+        raise UserFacingError(problem)
     return when
 
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
 import aiosqlite
 
 from bot import constants as c
-from bot.cards.base import clip
+from bot.domain import safejson
 from bot.domain.factbase import FactBase
 from bot.domain.models import AuditRecord, Entry, GuildSettings, Kind, PackProblems, Reminder
 from bot.domain.pack import (
@@ -26,10 +25,21 @@ from bot.domain.pack import (
     to_document,
 )
 from bot.domain.safety import safe_display
+from bot.domain.text import clip
 from bot.domain.timeutil import format_utc, utcnow
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
 from bot.matching.analysis import normalize
 from bot.moderation.parsing import parse_when, slug, source_name_for
+from bot.moderation.rules import (
+    ChannelFacts,
+    RoleFacts,
+    RuleCheck,
+    entry_size,
+    event_date_problem,
+    reminder_channel_check,
+    reminder_role_check,
+    server_limit_problem,
+)
 from bot.moderation.types import (
     _META_KEYS,
     ENTRY_KINDS,
@@ -46,6 +56,7 @@ from bot.moderation.types import (
     Actor,
     Change,
     Draft,
+    EditConflict,
     EventDraft,
     ImportPlan,
     ImportResult,
@@ -61,6 +72,7 @@ from bot.moderation.types import (
     _settings_with,
 )
 from bot.moderation.wording import (
+    FIELD_WORDS,
     _action_word,
     _choice_label,
     _group,
@@ -390,15 +402,63 @@ class AdminService:
         if draft.is_new and await self._state(kind, key, guild_id) is not None:
             # Taken since the draft was made (two moderators at once): pick the next free key.
             key = await self._new_key(kind, draft.after.title, guild_id)
+        elif not draft.is_new:
+            await self._check_unchanged_since(guild_id, draft)
         after = draft.after.with_changes(key=key, guild_id=guild_id)
         old = await self._state(kind, key, guild_id)
         if old is not None and _content(old) == _content(_server_state(after)):
             return Change("edit", kind, key, draft.before, draft.before, changed=False)
         hidden = bool(old and old.get("scope") == "server" and old.get("hidden"))
         action = "add" if old is None else "edit"
+        own = await self.db.get_row(kind, key, guild_id)
+        await self._check_room(guild_id, [(own, after)])
         return await self._commit(
             guild_id, actor_id, action, kind, key, old, _server_state(after, hidden)
         )
+
+    async def _check_unchanged_since(self, guild_id: int, draft: Draft) -> None:
+        """Raise EditConflict when the entry is no longer what the moderator started from."""
+        current = _entry_of(
+            draft.kind, guild_id, await self._state(draft.kind, draft.key, guild_id)
+        )
+        seen = entry_snapshot(draft.before)
+        now = entry_snapshot(current)
+        if seen == now:
+            return
+        if now is None:
+            fields: tuple[str, ...] = ("removed",)
+            what = "removed or hid it"
+        else:
+            names = [
+                n for n in dict.fromkeys([*(seen or {}), *now]) if (seen or {}).get(n) != now.get(n)
+            ]
+            fields = tuple(names)
+            what = f"changed {', '.join(FIELD_WORDS.get(n, n) for n in names) or 'it'}"
+        raise EditConflict(
+            draft,
+            current,
+            fields,
+            f"Someone else {what} after you opened this {KIND_WORDS[draft.kind]}, so I saved "
+            "nothing. Look at their change; saving again replaces it with yours.",
+        )
+
+    async def usage(self, guild_id: int) -> tuple[int, int]:
+        """This server's own entries and their bytes of text (what the server limit counts)."""
+        rows = await self.db.guild_rows(guild_id)
+        return len(rows), sum(entry_size(row) for row in rows)
+
+    async def _check_room(
+        self, guild_id: int, changes: Sequence[tuple[Entry | None, Entry | None]]
+    ) -> tuple[int, int]:
+        """The server's usage once `changes` (own row before, after) are made; UserFacingError
+        when that is over a limit and more than now (shrinking is always allowed)."""
+        count, size = await self.usage(guild_id)
+        new_count = count + sum((b is not None) - (a is not None) for a, b in changes)
+        new_size = size + sum(entry_size(b) - entry_size(a) for a, b in changes)
+        problem = server_limit_problem(new_count, new_size)
+        if problem is not None and (new_count > count or new_size > size):
+            raise UserFacingError(problem + " Nothing was saved.")
+        return new_count, new_size
 
     async def add_entry(
         self, guild_id: int, actor_id: int, kind: Kind, fields: dict[str, Any]
@@ -407,10 +467,24 @@ class AdminService:
         return await self.save(guild_id, actor_id, await self.draft(guild_id, kind, None, fields))
 
     async def edit_entry(
-        self, guild_id: int, actor_id: int, kind: Kind, key: str, fields: dict[str, Any]
+        self,
+        guild_id: int,
+        actor_id: int,
+        kind: Kind,
+        key: str,
+        fields: dict[str, Any],
+        *,
+        seen: Entry | None = None,
     ) -> Change:
-        """Change fields of an entry this server sees (its own, or its version of a shipped one)."""
-        return await self.save(guild_id, actor_id, await self.draft(guild_id, kind, key, fields))
+        """Change fields of an entry this server sees (its own, or its version of a shipped one).
+
+        `seen`: the entry as the moderator's form showed it; when someone changed it since,
+        EditConflict is raised and nothing is saved.
+        """
+        draft = await self.draft(guild_id, kind, key, fields)
+        if seen is not None:
+            draft = replace(draft, before=seen)
+        return await self.save(guild_id, actor_id, draft)
 
     async def remove_entry(self, guild_id: int, actor_id: int, kind: Kind, key: str) -> Change:
         """Delete this server's own entry; for its version of a shipped one, go back to that."""
@@ -528,6 +602,14 @@ class AdminService:
             raise UserFacingError("Those settings are already as they were before.")
         return await self._save_settings(guild_id, actor.user_id, record.key, before, after, "undo")
 
+    async def settings(self, guild_id: int) -> GuildSettings:
+        """The server's settings (reminder channel, role, lead times, moderator role)."""
+        return await self.db.guild_settings(guild_id)
+
+    async def history_count(self, guild_id: int) -> int:
+        """How many changes the server's history holds."""
+        return await self.db.audit_count(guild_id)
+
     async def history(self, guild_id: int, target: str | None = None) -> list[AuditRecord]:
         """This server's changes, newest first (of one entry or setting when `target` is given)."""
         kind: str | None = None
@@ -573,19 +655,41 @@ class AdminService:
         return change
 
     async def update_reminders(
-        self, guild_id: int, actor_id: int, **changes: Any
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        channel: ChannelFacts | None = None,
+        role: RoleFacts | None = None,
+        **changes: Any,
     ) -> SettingsChange:
-        """Change reminder settings (channel, role, lead times, paused) and re-plan them."""
+        """Change reminder settings (channel, role, lead times, paused) and re-plan them.
+
+        The reminder channel and role obey `bot.moderation.rules` (as an import does):
+        `channel` / `role` are the facts of the channel and role being set (or of the ones
+        already set, for the warnings); a refusal raises UserFacingError and saves nothing,
+        warnings come back in `SettingsChange.warnings`.
+        """
         allowed = {"reminder_channel_id", "reminder_role_id", "lead_times", "reminders_paused"}
         assert set(changes) <= allowed, changes
-        if changes.get("reminder_role_id") == guild_id:
-            raise UserFacingError(
-                "@everyone can't be the reminder role: every reminder would ping the whole server."
-            )
+        warnings: list[str] = []
+        role_id = changes.get("reminder_role_id")
+        if role_id is not None or role is not None:
+            facts = role if role is not None else RoleFacts(int(role_id or 0))
+            check = reminder_role_check(guild_id, facts, channel)
+            if check.refusal is not None:
+                raise UserFacingError(check.refusal)
+            warnings += check.warnings
+        if channel is not None:
+            check = reminder_channel_check(channel)
+            if check.refusal is not None:
+                raise UserFacingError(check.refusal)
+            warnings += check.warnings
         before = await self.db.guild_settings(guild_id)
-        return await self._save_settings(
+        change = await self._save_settings(
             guild_id, actor_id, REMINDER_SETTINGS, before, replace(before, **changes)
         )
+        return replace(change, warnings=tuple(warnings))
 
     async def set_moderator_role(
         self, guild_id: int, actor: Actor, role_id: int | None
@@ -680,12 +784,18 @@ class AdminService:
         file_name: str,
         channel_ids: Iterable[int] = (),
         role_ids: Iterable[int] = (),
+        *,
+        channel_facts: Callable[[int], ChannelFacts | None] | None = None,
+        role_facts: Callable[[int], RoleFacts | None] | None = None,
     ) -> ImportPlan:
         """Validate a file and work out what importing it would change; nothing is written.
 
         Entries become this server's own (a shipped id becomes this server's version of it);
         entries not in the file are left alone. Settings apply only where the channel and role
-        exist in this server; the moderator role is never imported.
+        exist in this server; the moderator role is never imported. The reminder channel and
+        role obey the rules of `/admin reminders channel|role` (`bot.moderation.rules`):
+        `channel_facts` / `role_facts` tell what the server has (None: not in this server);
+        without them, `channel_ids` / `role_ids` say only which exist.
         """
         name = clip(safe_display(file_name), 100) or "import"
         if len(data) > MAX_IMPORT_BYTES:
@@ -693,14 +803,9 @@ class AdminService:
                 name, (f"{name}: is {len(data):,} bytes; at most {MAX_IMPORT_BYTES:,}",)
             )
         try:
-            doc = json.loads(data.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            return ImportPlan(name, (f"{name}: is not UTF-8 text",))
-        except json.JSONDecodeError as exc:
-            return ImportPlan(
-                name,
-                (f"{name}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",),
-            )
+            doc = safejson.loads(data, name)
+        except safejson.JsonProblem as exc:
+            return ImportPlan(name, (exc.message,))
         if not isinstance(doc, dict):
             return ImportPlan(name, (f"{name}: must hold a JSON object",))
         count = 0
@@ -720,8 +825,13 @@ class AdminService:
             entries = parse_pack_document(doc, name, guild_id=guild_id).entries
         except PackError as exc:
             problems += exc.problems
+        for entry in entries:
+            date_problem = event_date_problem(entry.starts_at) if entry.kind == "awards" else None
+            if date_problem is not None:
+                problems.append(f"{name} › awards ({entry.key}) › starts_at: {date_problem}")
+        known = _Known(guild_id, set(channel_ids), set(role_ids), channel_facts, role_facts)
         hide, settings, notes = await self._plan_server_block(
-            guild_id, name, server, set(channel_ids), set(role_ids), problems
+            guild_id, name, server, known, problems
         )
         problems += await self._synopsis_problems(guild_id, name, doc.get("synopsis"))
         if problems:
@@ -729,15 +839,22 @@ class AdminService:
         added: list[Entry] = []
         changed: list[tuple[Entry, Entry]] = []
         unchanged = 0
+        rows: list[tuple[Entry | None, Entry | None]] = []
         for entry in entries:
             state = await self._state(entry.kind, entry.key, guild_id)
             seen = _entry_of(entry.kind, guild_id, state)
             if state is not None and _content(state) == _content(_server_state(entry)):
                 unchanged += 1
-            elif seen is None:
+                continue
+            if seen is None:
                 added.append(entry)
             else:
                 changed.append((seen, entry))
+            rows.append((await self.db.get_row(entry.kind, entry.key, guild_id), entry))
+        try:
+            usage = await self._check_room(guild_id, rows)
+        except UserFacingError as exc:
+            return ImportPlan(name, (f"{name}: {exc.message.removesuffix(' Nothing was saved.')}",))
         return ImportPlan(
             name,
             (),
@@ -748,6 +865,7 @@ class AdminService:
             hide,
             settings,
             tuple(notes),
+            usage,
         )
 
     async def _plan_server_block(
@@ -755,8 +873,7 @@ class AdminService:
         guild_id: int,
         name: str,
         server: Any,
-        channel_ids: set[int],
-        role_ids: set[int],
+        known: _Known,
         problems: list[str],
     ) -> tuple[tuple[tuple[Kind, str], ...], GuildSettings | None, list[str]]:
         """The `server` part of an export: hidden shipped entries and reminder settings."""
@@ -795,19 +912,24 @@ class AdminService:
             return tuple(hide), None, notes
         current = await self.db.guild_settings(guild_id)
         wanted = current
-        for name_, known, what in (
-            ("reminder_channel_id", channel_ids, "channel"),
-            ("reminder_role_id", role_ids, "role"),
-        ):
+        for name_ in ("reminder_channel_id", "reminder_role_id"):
             if name_ not in raw:
                 continue
             value = raw[name_]
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 problems.append(f"{where} › settings › {name_}: must be an id or null")
-            elif value is None or value in known:
-                wanted = _settings_with(wanted, {name_: value})
+                continue
+            if value is None:
+                wanted = _settings_with(wanted, {name_: None})
+                continue
+            check, note = known.check(name_, value, raw.get("reminder_channel_id"))
+            if check is None:
+                notes.append(note)
+            elif check.refusal is not None:
+                problems.append(f"{where} › settings › {name_}: {check.refusal}")
             else:
-                notes.append(f"Kept the reminder {what}: {value} is not a {what} of this server.")
+                notes.extend(check.warnings)
+                wanted = _settings_with(wanted, {name_: value})
         if "lead_times" in raw:
             leads = raw["lead_times"]
             if (
@@ -858,6 +980,11 @@ class AdminService:
         """
         if not plan.ok:
             raise UserFacingError("That file has problems; nothing was imported.")
+        rows: list[tuple[Entry | None, Entry | None]] = []
+        for entry in plan.entries:  # the server may have grown since the preview
+            own = await self.db.get_row(entry.kind, entry.key, guild_id)
+            rows.append((own, entry.with_changes(guild_id=guild_id)))
+        await self._check_room(guild_id, rows)
         added = changed = unchanged = hidden = 0
         touched: list[tuple[Kind, str]] = []
         settings_changed = False
@@ -932,6 +1059,51 @@ class AdminService:
             hidden,
         )
         return ImportResult(added, changed, unchanged, hidden, settings_changed, plan.notes)
+
+
+class _Known:
+    """What an import may use of this server: channels and roles, with the rules' facts."""
+
+    def __init__(
+        self,
+        guild_id: int,
+        channel_ids: set[int],
+        role_ids: set[int],
+        channel_facts: Callable[[int], ChannelFacts | None] | None,
+        role_facts: Callable[[int], RoleFacts | None] | None,
+    ) -> None:
+        self.guild_id = guild_id
+        self.channel_ids = channel_ids
+        self.role_ids = role_ids
+        self.channel_facts = channel_facts
+        self.role_facts = role_facts
+
+    def _channel(self, channel_id: Any) -> ChannelFacts | None:
+        if not isinstance(channel_id, int) or isinstance(channel_id, bool):
+            return None
+        if self.channel_facts is not None:
+            return self.channel_facts(channel_id)
+        # Without facts: a channel known to exist, of a type the caller did not say.
+        return ChannelFacts(channel_id, "text") if channel_id in self.channel_ids else None
+
+    def check(self, setting: str, value: int, channel_id: Any) -> tuple[RuleCheck | None, str]:
+        """The rule's verdict on `value` for the setting, or (None, a note) when this server
+        has no such channel or role (the current one is kept)."""
+        if setting == "reminder_channel_id":
+            channel = self._channel(value)
+            if channel is None:
+                return None, f"Kept the reminder channel: {value} is not a channel of this server."
+            return reminder_channel_check(channel), ""
+        role: RoleFacts | None
+        if value == self.guild_id:
+            role = RoleFacts(value)  # @everyone: refused whether or not it was listed
+        elif self.role_facts is not None:
+            role = self.role_facts(value)
+        else:
+            role = RoleFacts(value) if value in self.role_ids else None
+        if role is None:
+            return None, f"Kept the reminder role: {value} is not a role of this server."
+        return reminder_role_check(self.guild_id, role, self._channel(channel_id)), ""
 
 
 def oversized(file_name: str, size: int) -> ImportPlan | None:

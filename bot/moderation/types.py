@@ -7,8 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-from discord import app_commands
-
 from bot.domain.models import Entry, GuildSettings, Kind, Reminder
 from bot.errors import UserFacingError
 
@@ -46,8 +44,8 @@ State = dict[str, Any] | None
 Reschedule = Callable[[int], Awaitable[object]]
 
 
-class NotModerator(app_commands.CheckFailure, UserFacingError):
-    """The user may not use /admin here (a check failure with a message the user sees)."""
+class NotModerator(UserFacingError):
+    """The user may not use /admin here (the cogs raise it as a check failure)."""
 
     def __init__(
         self,
@@ -84,6 +82,26 @@ class Draft:
         return self.before is None
 
 
+class EditConflict(UserFacingError):
+    """Another moderator changed the entry since this one opened it; nothing was saved.
+
+    `seen` is the entry as this moderator saw it, `current` as it is now (None: removed or
+    hidden since), `fields` the names of the fields that differ. `confirmed` is the same draft
+    based on `current`: saving it (`AdminService.save`) overwrites the other change knowingly —
+    and is refused again if the entry changes once more in between.
+    """
+
+    def __init__(
+        self, draft: Draft, current: Entry | None, fields: tuple[str, ...], message: str
+    ) -> None:
+        super().__init__(message)
+        self.draft = draft
+        self.seen = draft.before
+        self.current = current
+        self.fields = fields
+        self.confirmed = replace(draft, before=current)
+
+
 @dataclass(frozen=True)
 class Change:
     """What one command did to one entry, as the server sees it."""
@@ -98,11 +116,12 @@ class Change:
 
 @dataclass(frozen=True)
 class SettingsChange:
-    """A change of a server's settings."""
+    """A change of a server's settings (`warnings`: saved, but something won't work yet)."""
 
     key: str
     before: GuildSettings
     after: GuildSettings
+    warnings: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -150,6 +169,8 @@ class ImportPlan:
     hide: tuple[tuple[Kind, str], ...] = ()
     reminder_settings: GuildSettings | None = None
     notes: tuple[str, ...] = ()
+    #: This server's own entries and their bytes of text once the file is imported.
+    usage_after: tuple[int, int] = (0, 0)
 
     @property
     def ok(self) -> bool:

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import Final
 
 from bot import constants as c
-from bot.cards.base import clip
 from bot.domain.markdown import escape_markdown
 from bot.domain.models import AuditRecord, Entry, PackProblems
 from bot.domain.pack import (
     parse_entry,
 )
 from bot.domain.safety import neutralise_mentions, safe_display
+from bot.domain.text import clip
 from bot.moderation.types import (
     KIND_WORDS,
     MODERATOR_SETTINGS,
@@ -36,7 +36,7 @@ def _quote_title(entry: Entry) -> str:
 
 def _inline(text: str, limit: int = 60) -> str:
     """User text to put inside `code`: no backticks, no pings, short."""
-    return neutralise_mentions(clip(text.replace("`", "'"), limit))
+    return neutralise_mentions(clip(safe_display(text).replace("`", "'"), limit))
 
 
 def shown(text: str, limit: int = 120) -> str:
@@ -48,6 +48,27 @@ def shown(text: str, limit: int = 120) -> str:
 def _group(kind: str) -> str:
     return "event" if kind == "awards" else kind
 
+
+#: Stored fields in words (what changed, in an edit conflict).
+FIELD_WORDS: Final = {
+    "title": "the title",
+    "name": "the name",
+    "answer": "the answer",
+    "text": "the text",
+    "outcome": "the outcome",
+    "aliases": "the other names",
+    "tags": "the tags",
+    "source_name": "the source",
+    "source_url": "the source URL",
+    "spoiler": "the spoiler mark",
+    "speaker": "the speaker",
+    "occasion": "the occasion",
+    "said_on": "the date said",
+    "section": "the section",
+    "ceremony": "the ceremony",
+    "starts_at": "the date",
+    "date_only": "the date",
+}
 
 _FRIENDLY_FIELDS: Final = {
     "source_url": "Source URL",
@@ -64,7 +85,7 @@ def _problem_text(problems: Sequence[str]) -> str:
         for name, label in _FRIENDLY_FIELDS.items():
             problem = problem.replace(f"› {name}", f"› {label}")
         friendly.append(problem)
-    lines = [f"• {neutralise_mentions(clip(p, 180))}" for p in friendly]
+    lines = [f"• {safe_display(clip(p, 180))}" for p in friendly]
     more = f"\n… and {len(problems) - 8} more" if len(problems) > 8 else ""
     return "Please fix:\n" + "\n".join(lines) + more
 

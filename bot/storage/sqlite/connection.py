@@ -18,6 +18,9 @@ import aiosqlite
 from bot.domain.timeutil import now_iso
 from bot.errors import DB_MISSING, DB_READ_ONLY, WriteRefused, is_busy
 
+# SQLite's primary result codes (the low byte of an extended code).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +43,106 @@ async def _run(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ())
         return cursor.rowcount
     finally:
         await cursor.close()
+
+
+class DatabaseFileError(sqlite3.OperationalError):
+    """The database file cannot be used as it is; `message` is one line for the operator
+    saying what is wrong and what to do. `bad_setting`: DATABASE_PATH itself is wrong (exit
+    2), else the machine is at fault (exit 1)."""
+
+    def __init__(self, message: str, *, bad_setting: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.bad_setting = bad_setting
+
+
+def operator_message(error: BaseException, path: Path | str) -> str | None:
+    """One line for the operator about a SQLite failure on the file at `path`; None when the
+    error is not a fault of the file or the machine (then it is a bug)."""
+    if isinstance(error, DatabaseFileError):
+        return error.message
+    if isinstance(error, WriteRefused):
+        if error.message == DB_READ_ONLY:
+            return (
+                f"The database {path} is read-only (the file or its folder is not writable). "
+                "Make both writable by the bot's user, or point DATABASE_PATH to a writable copy."
+            )
+        return (
+            f"The database file {path} was removed or replaced while this command ran, so its "
+            "changes were lost. Put the file back (or start over) and run the command again."
+        )
+    if not isinstance(error, sqlite3.Error):
+        return None
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(error).lower()
+    if primary in (_BUSY, _LOCKED) or "database is locked" in text:
+        return (
+            f"The database {path} is busy: another program is writing to it (waited "
+            f"{WRITE_WAIT_SECONDS:.0f} s). Try again when it has finished."
+        )
+    if primary == _READONLY or "readonly database" in text:
+        return (
+            f"The database {path} is read-only (the file, its folder or the file system is "
+            "not writable). Make it writable, or point DATABASE_PATH to a writable copy."
+        )
+    if primary == _FULL or "disk is full" in text:
+        return f"The disk holding {path} is full. Free some space and try again."
+    if primary == _NOTADB or "file is not a database" in text:
+        return (
+            f"The file {path} is not a SQLite database (or it is encrypted or overwritten). "
+            "Restore it from a backup, or move it away so a new one is made."
+        )
+    if primary == _CORRUPT or "malformed" in text:
+        return (
+            f"The database {path} is damaged (SQLite: {str(error)[:80]}). Restore it from a "
+            f"backup, or try `sqlite3 {path} .recover`."
+        )
+    if primary == _CANTOPEN or "unable to open database file" in text:
+        return (
+            f"The database {path} cannot be opened (SQLite: {str(error)[:80]}). Check that "
+            "the file and its folder exist and that the bot's user may read and write them."
+        )
+    if primary == _IOERR or "disk i/o error" in text:
+        return (
+            f"Reading or writing the database {path} failed (SQLite: {str(error)[:80]}). "
+            "Check the disk, then try again."
+        )
+    return None
+
+
+def _check_location(path: Path) -> None:
+    """Refuse a database path that can never work, before SQLite is asked (clear words)."""
+    if path.is_dir():
+        raise DatabaseFileError(
+            f"DATABASE_PATH {path} is a folder; set it to a file, e.g. {path / 'lookback.db'}.",
+            bad_setting=True,
+        )
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise DatabaseFileError(
+                f"The database {path} cannot be read (permission denied). Let the bot's user "
+                "read and write it."
+            )
+        return
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DatabaseFileError(
+            f"DATABASE_PATH {path} is inside {parent}, which is a file, not a folder.",
+            bad_setting=True,
+        ) from None
+    except OSError as exc:
+        raise DatabaseFileError(
+            f"Cannot create the folder {parent} for the database ({exc.strerror or exc}). "
+            "Create it, or set DATABASE_PATH to a writable place."
+        ) from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DatabaseFileError(
+            f"Cannot create the database {path}: the folder {parent} is not writable. Make it "
+            "writable by the bot's user, or set DATABASE_PATH to a writable place."
+        )
 
 
 def _migration_files() -> list[tuple[int, str, str]]:
@@ -74,10 +177,10 @@ class SQLiteConnection:
         in_memory = str(path) == ":memory:"
         if read_only is None:
             read_only = not in_memory and path.exists() and not _writable(path)
+        if not in_memory:
+            _check_location(path)
         if read_only:
             return await cls._open_read_only(path)
-        if not in_memory:
-            path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
@@ -87,15 +190,24 @@ class SQLiteConnection:
             await _run(conn, "PRAGMA foreign_keys = ON")
             await _run(conn, "PRAGMA synchronous = NORMAL")
             await db.migrate()
-        except BaseException:
+        except BaseException as exc:
             await conn.close()
+            message = operator_message(exc, path) if isinstance(exc, sqlite3.Error) else None
+            if message is not None:
+                raise DatabaseFileError(message) from exc
             raise
         db._identity = _file_identity(path)  # the file exists by now
         return db
 
     @classmethod
     async def _open_read_only(cls, path: Path) -> Self:
-        conn = await _connect_read_only(path)
+        try:
+            conn = await _connect_read_only(path)
+        except sqlite3.Error as exc:
+            message = operator_message(exc, path)
+            if message is None:
+                raise
+            raise DatabaseFileError(message) from exc
         db = cls(conn, path, read_only=True)
         try:
             await _run(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -166,6 +278,22 @@ class SQLiteConnection:
             except BaseException:
                 await self._rollback()
                 raise
+            self.check_kept()
+
+    def check_kept(self) -> None:
+        """After a commit: the file must still be the one that was opened.
+
+        A file removed (or replaced) while a transaction ran takes the commit with it: SQLite
+        wrote into the removed file, which nobody will ever open again. The change is lost, and
+        the caller must be told so instead of reporting success.
+        """
+        if self._identity is not None and _file_identity(self.path) != self._identity:
+            log.error(
+                "The database file %s was removed or replaced during a write; that write is "
+                "lost (restart the bot on the right file)",
+                self.path,
+            )
+            raise WriteRefused(DB_MISSING)
 
     async def _rollback(self) -> None:
         # SQLite may have rolled back already (a full disk, an I/O error, a failed COMMIT);
@@ -250,6 +378,14 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
+def _has_log(path: Path) -> bool:
+    """True when a non-empty write-ahead log lies next to the database file."""
+    try:
+        return os.stat(f"{path}-wal").st_size > 0
+    except OSError:
+        return False
+
+
 def _file_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
@@ -263,6 +399,15 @@ async def _connect_read_only(path: Path) -> aiosqlite.Connection:
     """
     uri = _file_uri(path)
     for mode in ("mode=ro", "immutable=1"):
+        if mode == "immutable=1" and _has_log(path):
+            # `immutable` ignores the write-ahead log: it would serve the content from before
+            # the last writes (an import the bot was killed after committing, say).
+            raise DatabaseFileError(
+                f"The database {path} is read-only and its write-ahead log {path.name}-wal "
+                "holds changes that cannot be read without write access to the folder "
+                f"{path.parent} (the last run did not close cleanly). Make the folder "
+                "writable and start once, so SQLite folds the log into the file."
+            )
         conn = await aiosqlite.connect(f"{uri}?{mode}", uri=True, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         try:
@@ -273,6 +418,9 @@ async def _connect_read_only(path: Path) -> aiosqlite.Connection:
                 raise
             log.info("Opening %s read-only with mode=ro failed (%s); trying immutable", path, exc)
             continue
+        except BaseException:
+            await conn.close()
+            raise
         return conn
     raise AssertionError("unreachable")
 

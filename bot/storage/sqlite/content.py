@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from typing import Any, Final
 
 import aiosqlite
 
 from bot.constants import SHIPPED_GUILD
-from bot.domain.models import (
-    BaseStats,
-    Entry,
-    Kind,
-)
+from bot.domain.models import BaseStats, Entry, HiddenKey, HiddenRef, Kind, PackReplaced
 from bot.domain.timeutil import now_iso
 from bot.storage.sqlite.connection import SQLiteConnection, _run
 from bot.storage.sqlite.rows import TABLES, _entry_to_row, _row_to_entry
+
+#: Entries written per trip to the database thread by `import_entries`.
+IMPORT_BATCH: Final = 1000
+
+#: Set by a caller that shows progress (`lookback-bot import` on a terminal): called with the
+#: number of entries `import_entries` wrote since the last call.
+write_progress: ContextVar[Callable[[int], None] | None] = ContextVar(
+    "write_progress", default=None
+)
+
+
+def _upsert_sql(kind: Kind, columns: Sequence[str]) -> str:
+    """INSERT … ON CONFLICT(guild_id, key) DO UPDATE for one kind's row (names from TABLES)."""
+    placeholders = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("guild_id", "key"))
+    return (
+        f"INSERT INTO {TABLES[kind].name} ({', '.join(columns)})"  # noqa: S608
+        f" VALUES ({placeholders}) ON CONFLICT(guild_id, key) DO UPDATE SET {updates}"
+    )
 
 
 class ContentTables(SQLiteConnection):
@@ -101,13 +117,7 @@ class ContentTables(SQLiteConnection):
         """Insert or replace the row for `(entry.guild_id, entry.key)`."""
         row = _entry_to_row(entry, origin, actor)
         columns = list(row)
-        placeholders = ", ".join("?" for _ in columns)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("guild_id", "key"))
-        sql = (
-            f"INSERT INTO {TABLES[entry.kind].name} ({', '.join(columns)})"  # noqa: S608
-            f" VALUES ({placeholders}) ON CONFLICT(guild_id, key) DO UPDATE SET {updates}"
-        )
-        await _run(conn or self._conn, sql, [row[c] for c in columns])
+        await _run(conn or self._conn, _upsert_sql(entry.kind, columns), [row[c] for c in columns])
 
     async def delete_row(
         self, kind: Kind, key: str, guild_id: int, conn: aiosqlite.Connection | None = None
@@ -125,7 +135,7 @@ class ContentTables(SQLiteConnection):
 
     async def replace_pack(
         self, entries: Sequence[Entry], *, pack_version: str, pack_hash: str
-    ) -> tuple[int, int]:
+    ) -> PackReplaced:
         """Make the shipped rows (origin 'pack') equal `entries`, in one transaction.
 
         Rows added by `lookback-bot import` and servers' own rows are left alone.
@@ -144,15 +154,32 @@ class ContentTables(SQLiteConnection):
                 await self.save_entry(entry, origin="pack", conn=conn)
             await self._set_meta(conn, "pack_version", pack_version)
             await self._set_meta(conn, "pack_hash", pack_hash)
-        return len(entries), removed
+        return PackReplaced(len(entries), removed)
 
     async def import_entries(
         self, entries: Sequence[Entry], *, origin: str, actor: int | None = None
     ) -> int:
-        """Insert or update many entries in one transaction (all or nothing)."""
+        """Insert or update many entries in one transaction (all or nothing).
+
+        Rows go in batches of `IMPORT_BATCH` (one trip to the database thread each); after
+        each batch the `write_progress` callback, when one is set, is told how many were written.
+        """
+        progress = write_progress.get()
         async with self.transaction() as conn:
-            for entry in entries:
-                await self.save_entry(entry, origin=origin, actor=actor, conn=conn)
+            for start in range(0, len(entries), IMPORT_BATCH):
+                batch = entries[start : start + IMPORT_BATCH]
+                by_kind: dict[Kind, list[Entry]] = {}
+                for entry in batch:
+                    by_kind.setdefault(entry.kind, []).append(entry)
+                for kind, group in by_kind.items():
+                    rows = [_entry_to_row(entry, origin, actor) for entry in group]
+                    columns = list(rows[0])
+                    cursor = await conn.executemany(
+                        _upsert_sql(kind, columns), [[row[c] for c in columns] for row in rows]
+                    )
+                    await cursor.close()
+                if progress is not None:
+                    progress(len(batch))
         return len(entries)
 
     # -- hiding shipped entries per server ----------------------------------------------------
@@ -190,10 +217,10 @@ class ContentTables(SQLiteConnection):
                 (guild_id, kind, key),
             )
 
-    async def all_hidden(self) -> list[tuple[int, Kind, str]]:
+    async def all_hidden(self) -> list[HiddenRef]:
         """Every (guild, kind, key) hidden anywhere (for the matcher's index)."""
         async with self._conn.execute("SELECT guild_id, kind, key FROM guild_hidden") as cur:
-            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+            return [HiddenRef(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
     # -- statistics ---------------------------------------------------------------------------
 
@@ -219,10 +246,10 @@ class ContentTables(SQLiteConnection):
                 entries.extend(_row_to_entry(kind, row) for row in await cur.fetchall())
         return entries
 
-    async def hidden_keys(self, guild_id: int) -> list[tuple[Kind, str]]:
+    async def hidden_keys(self, guild_id: int) -> list[HiddenKey]:
         """(kind, key) of every shipped entry one server hid."""
         async with self._conn.execute(
             "SELECT kind, key FROM guild_hidden WHERE guild_id = ? ORDER BY kind, key",
             (guild_id,),
         ) as cur:
-            return [(r[0], r[1]) for r in await cur.fetchall()]
+            return [HiddenKey(r[0], r[1]) for r in await cur.fetchall()]

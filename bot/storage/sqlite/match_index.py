@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
-from bot.domain.models import (
-    Entry,
-    Kind,
-)
+from bot.domain.models import Entry, Kind, MatchVocab
 from bot.storage.sqlite.connection import SQLiteConnection, _run
 from bot.storage.sqlite.rows import TABLES, _entry_to_row
 
 
 class MatchIndexTables(SQLiteConnection):
     """The stored match index and typo vocabulary."""
+
+    def match_source(self, entry: Entry) -> str:
+        """The fields of `entry` its index row is made from (see the module's `match_source`)."""
+        return match_source(entry)
 
     # -- the matcher's stored index (migration 0003, bot/matching.py) -------------------------
 
@@ -87,7 +88,7 @@ class MatchIndexTables(SQLiteConnection):
             while batch := await cur.fetchmany(size):
                 yield [row[0] for row in batch]
 
-    async def match_vocab(self) -> tuple[str, str] | None:
+    async def match_vocab(self) -> MatchVocab | None:
         """The stored typo vocabulary (surfaces, tokens: aligned space-separated lists), or None
         when it is out of date."""
         if await self.get_meta("match_vocab_valid") != "1":
@@ -96,7 +97,7 @@ class MatchIndexTables(SQLiteConnection):
             "SELECT surfaces, tokens FROM match_vocab WHERE id = 1"
         ) as cur:
             row = await cur.fetchone()
-        return (str(row[0]), str(row[1])) if row else None
+        return MatchVocab(str(row[0]), str(row[1])) if row else None
 
     async def save_match_vocab(self, surfaces: str, tokens: str) -> None:
         """Replace the stored typo vocabulary and mark it up to date."""

@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.domain.models import (
-    PlannedReminder,
-    Reminder,
-)
+from bot.domain.models import Claim, PlanApplied, PlannedReminder, Reminder, Subscription
 from bot.domain.timeutil import format_utc, parse_utc
 from bot.storage.sqlite.connection import _run
 from bot.storage.sqlite.rows import _row_to_reminder
@@ -43,7 +40,7 @@ class ReminderStore:
 
     async def apply_plan(
         self, guild_id: int, wanted: Sequence[PlannedReminder], now: dt.datetime
-    ) -> tuple[int, int, int]:
+    ) -> PlanApplied:
         """Make a server's pending reminders equal `wanted`, in one transaction.
 
         A pending reminder whose event moved is moved (new date, new due time); one no longer
@@ -118,7 +115,7 @@ class ReminderStore:
                         " WHERE id = ? AND status = 'pending'",
                         (stamp, reminder.id),
                     )
-        return added, moved, cancelled
+        return PlanApplied(added, moved, cancelled)
 
     async def next_due(
         self, shards: tuple[int, tuple[int, ...]] | None = None
@@ -140,7 +137,7 @@ class ReminderStore:
         lease_seconds: float,
         limit: int = 20,
         shards: tuple[int, tuple[int, ...]] | None = None,
-    ) -> list[tuple[Reminder, bool]]:
+    ) -> list[Claim]:
         """Claim due reminders for `owner` with a lease; (reminder, was it claimed before?).
 
         The claim is one write transaction, so two processes on the same database never claim
@@ -149,7 +146,7 @@ class ReminderStore:
         """
         clause, params = _shard_clause(shards)
         lease = _lease_end(now, lease_seconds)
-        claimed: list[tuple[Reminder, bool]] = []
+        claimed: list[Claim] = []
         async with self._db.transaction() as conn:
             sql = (
                 "SELECT * FROM reminders WHERE status IN ('pending', 'sending')"  # noqa: S608 - placeholders only
@@ -164,7 +161,7 @@ class ReminderStore:
                     " next_attempt_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
                     (owner, lease, lease, format_utc(now), row.id),
                 )
-                claimed.append((row, row.status == "sending"))
+                claimed.append(Claim(row, row.status == "sending"))
         return claimed
 
     async def _finish(self, reminder_id: int, owner: str, sql: str, params: Sequence[Any]) -> bool:
@@ -291,12 +288,12 @@ class ReminderStore:
                 (guild_id, user_id),
             )
 
-    async def subscriptions(self, guild_id: int) -> list[tuple[int, str]]:
+    async def subscriptions(self, guild_id: int) -> list[Subscription]:
         """(user, event key or '') for every subscription in a server."""
         async with self._conn.execute(
             "SELECT user_id, event_key FROM subscriptions WHERE guild_id = ?", (guild_id,)
         ) as cur:
-            return [(r[0], r[1]) for r in await cur.fetchall()]
+            return [Subscription(r[0], r[1]) for r in await cur.fetchall()]
 
 
 def _lease_end(now: dt.datetime, lease_seconds: float) -> str:
