@@ -20,8 +20,12 @@ from bot.config import Settings, setup_logging
 from bot.domain.factbase import FactBase, settle_memory
 from bot.domain.reminders import AwardsWatch
 from bot.domain.timeutil import use_clock
+from bot.moderation.service import AdminService
+from bot.services import Services, build_services
 from bot.ui.backlog import Backlog, is_deferrable
+from bot.ui.delivery import ReminderDelivery
 from bot.ui.errors import handle_app_command_error
+from bot.ui.scheduled_events import DiscordEventOps
 from bot.ui.translator import JapaneseTranslator
 
 log = logging.getLogger(__name__)
@@ -78,7 +82,7 @@ class LookBackTree(app_commands.CommandTree["LookBackBot"]):
     async def on_error(
         self, interaction: discord.Interaction[LookBackBot], error: app_commands.AppCommandError, /
     ) -> None:
-        """Every command error goes through `bot.error_handling` (one error path)."""
+        """Every command error goes through `bot.ui.errors` (one error path)."""
         await handle_app_command_error(interaction, error)
 
 
@@ -107,6 +111,12 @@ class LookBackBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=LookBackTree,
+            # Every command can be installed by a user and used in DMs, group DMs and servers
+            # without the bot; /admin (and subscriptions, checked at run time) narrow it.
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
             **options,
         )
         self.settings = settings
@@ -114,7 +124,11 @@ class LookBackBot(commands.AutoShardedBot):
         self.timings = InteractionTimings()
         self.started_monotonic = time.monotonic()
         self.failed_extensions: dict[str, str] = {}
-        self.awards_watch: AwardsWatch | None = None  # set by the awards cog
+        #: Built once in `setup_hook` (`bot.services.build_services`).
+        self.services: Services | None = None
+        self.awards_watch: AwardsWatch | None = None
+        self.moderation: AdminService | None = None
+        self.reminder_delivery: ReminderDelivery | None = None
         #: Freeze the loaded index out of the garbage collector (`run_bot` sets it).
         self.settle_memory_after_setup = False
 
@@ -129,6 +143,17 @@ class LookBackBot(commands.AutoShardedBot):
         """Open the database, load content and index, load the cogs; sync a dev guild."""
         if self._service is None:
             self._service = await FactBase.open(self.settings.database_path)
+        delivery = self.reminder_delivery = ReminderDelivery(self)
+        self.services = build_services(
+            self._service,
+            self.settings,
+            sender=delivery.send,
+            on_done=lambda r, outcome: self.dispatch("awards_reminder_complete", r, outcome),
+            transient=(discord.HTTPException,),
+            event_ops=DiscordEventOps(self),
+        )
+        delivery.watch = self.awards_watch = self.services.awards
+        self.moderation = self.services.moderation
         await self.tree.set_translator(JapaneseTranslator())
         for extension in EXTENSIONS:
             try:

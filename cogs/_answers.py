@@ -12,7 +12,6 @@ from discord import app_commands
 
 from bot import constants as c
 from bot.cards.answers import answer_card, entry_card
-from bot.cards.embed import card_embed
 from bot.client import LookBackBot
 from bot.domain.models import Answer, Kind
 from bot.ui.respond import respond
@@ -54,8 +53,12 @@ class _Cooldowns:
 _COOLDOWNS: weakref.WeakKeyDictionary[discord.Client, _Cooldowns] = weakref.WeakKeyDictionary()
 
 
-async def _public_cooldown(interaction: discord.Interaction[Any]) -> bool:
-    """At most PUBLIC_COOLDOWN_RATE public commands per PUBLIC_COOLDOWN_PER seconds per user."""
+async def public_cooldown(interaction: discord.Interaction[Any]) -> bool:
+    """At most PUBLIC_COOLDOWN_RATE public commands per PUBLIC_COOLDOWN_PER seconds per user.
+
+    Buttons that answer or write (did-you-mean, Remind me, Stop these DMs) call it too, so a
+    click counts against the same bucket as a command.
+    """
     cooldowns = _COOLDOWNS.get(interaction.client)
     if cooldowns is None:
         cooldowns = _COOLDOWNS[interaction.client] = _Cooldowns()
@@ -65,7 +68,7 @@ async def _public_cooldown(interaction: discord.Interaction[Any]) -> bool:
     return True
 
 
-PUBLIC_COOLDOWN = app_commands.check(_public_cooldown)
+PUBLIC_COOLDOWN = app_commands.check(public_cooldown)
 
 
 def bot_of(interaction: discord.Interaction[Any]) -> LookBackBot:
@@ -73,23 +76,38 @@ def bot_of(interaction: discord.Interaction[Any]) -> LookBackBot:
     return cast(LookBackBot, interaction.client)
 
 
+def installed_here(interaction: discord.Interaction[Any]) -> bool:
+    """True in a server where the bot itself is installed (a member), False in direct
+    messages, group DMs and servers where only the user installed the app."""
+    guild_id = interaction.guild_id
+    if guild_id is None:
+        return False
+    return interaction.is_guild_integration() or interaction.client.get_guild(guild_id) is not None
+
+
+def content_guild(interaction: discord.Interaction[Any]) -> int | None:
+    """Whose content to answer from: the server's own entries and hidden ones (its overlays)
+    apply only where the bot is installed in that server; elsewhere the shipped content."""
+    return interaction.guild_id if installed_here(interaction) else None
+
+
 async def answer_suggestion(interaction: discord.Interaction[Any], uid: str) -> None:
-    """A did-you-mean button was clicked: answer that entry."""
+    """A did-you-mean button was clicked: answer that entry (a click counts as a command)."""
+    await public_cooldown(interaction)
     kind, _, key = uid.partition(":")
     # NotFound (hidden or deleted since) is shown by the view's error path.
-    entry = await bot_of(interaction).service.get(cast(Kind, kind), key, interaction.guild_id)
-    await respond(interaction, embed=card_embed(entry_card(entry)))
+    entry = await bot_of(interaction).service.get(cast(Kind, kind), key, content_guild(interaction))
+    await respond(interaction, card=entry_card(entry))
 
 
 async def send_answer(interaction: discord.Interaction[Any], answer: Answer) -> None:
     """The answer's embed; when unsure, with up to three did-you-mean buttons."""
     card = answer_card(answer)
-    embed = card_embed(card)
     if card.suggestions:
         view = SuggestionsView(interaction.user.id, card.suggestions, answer_suggestion)
-        view.message = await respond(interaction, embed=embed, view=view)
+        view.message = await respond(interaction, card=card, view=view)
     else:
-        await respond(interaction, embed=embed)
+        await respond(interaction, card=card)
 
 
 def choices(hits: Sequence[Any]) -> list[app_commands.Choice[str]]:
@@ -108,7 +126,7 @@ async def autocomplete_kind(
     """Choices for one kind from the in-memory index; `[]` on any error."""
     try:
         service = bot_of(interaction).service
-        return choices(service.complete(current or "", kinds, interaction.guild_id))
+        return choices(service.complete(current or "", kinds, content_guild(interaction)))
     except Exception:
         log.exception("Autocomplete failed")
         return []

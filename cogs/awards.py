@@ -1,12 +1,11 @@
-"""/awards next, list, record, query, subscribe, unsubscribe — and the reminders they feed."""
+"""/awards next, list, record, query, calendar, subscribe, unsubscribe — and the reminders
+(and Discord scheduled events) they feed."""
 
 from __future__ import annotations
 
+import io
 import logging
-import os
-import socket
 import sqlite3
-import uuid
 from typing import Any
 
 import discord
@@ -15,22 +14,26 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.cards import answers as cards
-from bot.cards.embed import card_embed
-from bot.cards.reminders import footer_marks, reminder_card
 from bot.client import LookBackBot
+from bot.domain.calendar import build_calendar, google_calendar_url, upcoming_dated
 from bot.domain.models import Reminder
-from bot.domain.reminders import (
-    AwardsWatch,
-    Delivery,
-    PermanentFailure,
-    ReminderObsolete,
-    ReminderScheduler,
-    TemporaryFailure,
-)
 from bot.errors import UserFacingError
+from bot.ui.errors import handle_component_error
 from bot.ui.respond import NO_PINGS, respond
 from bot.ui.views import send_pages
-from cogs._answers import PUBLIC_COOLDOWN, bot_of, send_answer
+from cogs._answers import (
+    PUBLIC_COOLDOWN,
+    bot_of,
+    content_guild,
+    installed_here,
+    public_cooldown,
+    send_answer,
+)
+
+NOT_INSTALLED_HERE = (
+    "Awards DMs belong to a server where Look Back is installed: use /awards subscribe in "
+    "the server's channels."
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +71,53 @@ class RemindMeButton(
         return cls(match["key"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Subscribe the clicker to this event."""
-        cog = bot_of(interaction).get_cog("Awards")
-        if not isinstance(cog, Awards) or interaction.guild_id is None:
-            await respond(interaction, content="Reminders work inside a server.", ephemeral=True)
-            return
-        await cog.subscribe_user(interaction, self.key)
+        """Subscribe the clicker to this event (counts against the per-user cooldown)."""
+        try:
+            await public_cooldown(interaction)
+            cog = bot_of(interaction).get_cog("Awards")
+            if not isinstance(cog, Awards) or not installed_here(interaction):
+                raise UserFacingError(
+                    "Reminders work inside a server where Look Back is installed."
+                )
+            await cog.subscribe_user(interaction, self.key)
+        except Exception as exc:  # a persistent button has no view to answer its errors
+            await handle_component_error(interaction, exc)
+
+
+class StopDirectMessagesButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"lb:unsub:(?P<guild>[0-9]{1,20})"
+):
+    """'Stop these DMs' under every reminder DM: works in the DM itself, even after the fan
+    left the server (where /awards unsubscribe can no longer be used), and after a restart."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Stop these DMs",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"lb:unsub:{guild_id}",
+                emoji="🔕",
+            )
+        )
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
+    ) -> StopDirectMessagesButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["guild"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Remove the clicker's subscriptions in that server."""
+        try:
+            await public_cooldown(interaction)
+            cog = bot_of(interaction).get_cog("Awards")
+            if not isinstance(cog, Awards):
+                raise UserFacingError("The awards watch is not running; please try again later.")
+            await cog.unsubscribe_user(interaction, self.guild_id)
+        except Exception as exc:  # a persistent button has no view to answer its errors
+            await handle_component_error(interaction, exc)
 
 
 class Awards(
@@ -86,33 +130,16 @@ class Awards(
     def __init__(self, bot: LookBackBot) -> None:
         self.bot = bot
         super().__init__()
-        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        settings = bot.settings
-        shards = (
-            (settings.shard_count, settings.shard_ids)
-            if settings.shard_ids is not None and settings.shard_count
-            else None
-        )
-        self.scheduler = ReminderScheduler(
-            bot.service.db,
-            self.send_reminder,
-            owner=owner,
-            grace_seconds=settings.reminder_grace_seconds,
-            lease_seconds=settings.reminder_lease_seconds,
-            shards=shards,
-            on_done=lambda r, outcome: bot.dispatch("awards_reminder_complete", r, outcome),
-            transient=(discord.HTTPException,),
-        )
-        self.watch = AwardsWatch(bot.service.db, self._events_for, self.scheduler)
-
-    async def _events_for(self, guild_id: int) -> list[Any]:
-        return await self.bot.service.awards_events(guild_id)
+        if bot.awards_watch is None:
+            raise RuntimeError("The awards watch is built in setup_hook, before the cogs load")
+        self.watch = bot.awards_watch
 
     async def cog_load(self) -> None:
         """Bring every server's reminders up to date, then start the one scheduler task."""
-        self.bot.add_dynamic_items(RemindMeButton)
-        self.bot.awards_watch = self.watch
-        if self.bot.service.db.read_only:
+        self.bot.add_dynamic_items(RemindMeButton, StopDirectMessagesButton)
+        if self.bot.reminder_delivery is not None:
+            self.bot.reminder_delivery.dm_view = self._stop_view
+        if self.watch.read_only:
             # Nothing sent could be recorded as sent: sending would repeat every reminder.
             log.warning("The database is read-only: awards reminders are not sent")
             return
@@ -121,85 +148,53 @@ class Awards(
         except sqlite3.Error as exc:
             # /awards must still answer; the reminders already planned are still sent.
             log.error("Could not re-plan the awards reminders at start-up: %s", exc)
-        self.scheduler.start()
+        self.watch.scheduler.start()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Connected (again): bring the opted-in servers' scheduled events in step."""
+        try:
+            await self.watch.sync_scheduled_events()
+        except sqlite3.Error as exc:
+            log.error("Could not bring the scheduled events in step: %s", exc)
 
     async def cog_unload(self) -> None:
         """Stop the scheduler; claimed rows are picked up again after their lease."""
-        self.bot.remove_dynamic_items(RemindMeButton)
-        await self.scheduler.stop()
-        self.bot.awards_watch = None
-
-    # -- sending ------------------------------------------------------------------------------
-
-    async def _destination(
-        self, reminder: Reminder
-    ) -> tuple[discord.abc.Messageable, str | None, discord.AllowedMentions]:
-        if reminder.target == "dm":
-            user = self.bot.get_user(reminder.user_id) or await self.bot.fetch_user(
-                reminder.user_id
-            )
-            channel = user.dm_channel or await user.create_dm()
-            return channel, None, NO_PINGS
-        settings = await self.bot.service.db.guild_settings(reminder.guild_id)
-        if settings.reminders_paused or settings.reminder_channel_id is None:
-            raise ReminderObsolete("reminders were paused or their channel unset")
-        channel_id = settings.reminder_channel_id
-        found = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if not isinstance(found, discord.abc.Messageable):
-            raise PermanentFailure("the reminder channel is not a text channel")
-        role = settings.reminder_role_id
-        if role is None:
-            return found, None, NO_PINGS
-        # The one message allowed to ping: the configured role, nothing else.
-        mentions = discord.AllowedMentions(
-            everyone=False, users=False, roles=[discord.Object(role)], replied_user=False
-        )
-        return found, f"<@&{role}>", mentions
-
-    async def send_reminder(self, reminder: Reminder, reclaimed: bool, late: bool) -> Delivery:
-        """Deliver one reminder (called by the scheduler)."""
-        event = await self.bot.service.db.get_entry("awards", reminder.event_key, reminder.guild_id)
-        if event is None or event.starts_at != reminder.event_starts_at:
-            raise ReminderObsolete("the event was removed or moved")
-        try:
-            channel, content, mentions = await self._destination(reminder)
-            if reclaimed and self.bot.user is not None:
-                # A claim that ran out: perhaps the message went out before a crash.
-                async for message in channel.history(
-                    limit=50, after=reminder.due_at.replace(second=0)
-                ):
-                    if message.author.id == self.bot.user.id and any(
-                        footer_marks(reminder.id, e.footer.text) for e in message.embeds
-                    ):
-                        return Delivery(message.id)
-            embed = card_embed(reminder_card(event, reminder, late=late))
-            message = await channel.send(
-                content=content, embed=embed, nonce=reminder.nonce, allowed_mentions=mentions
-            )
-            return Delivery(message.id, late)
-        except discord.HTTPException as exc:
-            if exc.code in _PERMANENT_CODES:
-                raise PermanentFailure(_PERMANENT_CODES[exc.code]) from exc
-            if exc.status == 429 or exc.status >= 500:
-                raise TemporaryFailure(f"Discord answered {exc.status}") from exc
-            if isinstance(exc, discord.Forbidden | discord.NotFound):
-                raise PermanentFailure(
-                    f"Discord refused it ({exc.status}, code {exc.code})"
-                ) from exc
-            raise TemporaryFailure(f"Discord answered {exc.status}") from exc
+        self.bot.remove_dynamic_items(RemindMeButton, StopDirectMessagesButton)
+        if self.bot.reminder_delivery is not None:
+            self.bot.reminder_delivery.dm_view = lambda reminder: None
+        await self.watch.scheduler.stop()
 
     # -- subscriptions ------------------------------------------------------------------------
 
+    @staticmethod
+    def _stop_view(reminder: Reminder) -> discord.ui.View:
+        view = discord.ui.View(timeout=None)
+        view.add_item(StopDirectMessagesButton(reminder.guild_id))
+        return view
+
+    async def unsubscribe_user(self, interaction: discord.Interaction[Any], guild_id: int) -> None:
+        """Stop the user's DMs from one server, and say so (also from a DM)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a write may wait
+        removed = await self.watch.unsubscribe(guild_id, interaction.user.id)
+        await self._replan(guild_id)
+        guild = self.bot.get_guild(guild_id)
+        where = f"**{discord.utils.escape_markdown(guild.name)}**" if guild else "that server"
+        text = (
+            f"Done: no more awards DMs from {where}."
+            if removed
+            else f"You weren't subscribed in {where}, so there is nothing to stop."
+        )
+        await respond(interaction, content=text, ephemeral=True)
+
     async def subscribe_user(self, interaction: discord.Interaction[Any], key: str) -> None:
         """Subscribe the user to DMs for one event (`key`) or all (''), and say so."""
-        assert interaction.guild_id is not None
+        if interaction.guild_id is None or not installed_here(interaction):
+            raise UserFacingError(NOT_INSTALLED_HERE)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        db = self.bot.service.db
-        if key and await db.get_entry("awards", key, interaction.guild_id) is None:
+        if key and await self.watch.event(interaction.guild_id, key) is None:
             raise UserFacingError("That event is no longer tracked here.")
-        new = await db.reminders.subscribe(
-            interaction.guild_id, interaction.user.id, key, discord.utils.utcnow()
-        )
+        new = await self.watch.subscribe(interaction.guild_id, interaction.user.id, key)
         await self._replan(interaction.guild_id)
         what = "this event" if key else "every tracked awards event"
         note = ""
@@ -241,14 +236,19 @@ class Awards(
     @PUBLIC_COOLDOWN
     async def next(self, interaction: discord.Interaction[Any]) -> None:
         """The next awards date, with a countdown."""
-        event, undated = await bot_of(interaction).service.next_event(interaction.guild_id)
-        embed = card_embed(cards.next_event_card(event, undated))
-        if event is not None and interaction.guild_id is not None:
-            view = discord.ui.View(timeout=None)
+        event, undated = await bot_of(interaction).service.next_event(content_guild(interaction))
+        card = cards.next_event_card(event, undated)
+        view = discord.ui.View(timeout=None)
+        if event is not None and installed_here(interaction):
             view.add_item(RemindMeButton(event.key))
-            await respond(interaction, embed=embed, view=view)
-        else:
-            await respond(interaction, embed=embed)
+        link = google_calendar_url(event) if event is not None else None
+        if link is not None:
+            view.add_item(
+                discord.ui.Button(
+                    label="Add to Google Calendar", style=discord.ButtonStyle.link, url=link
+                )
+            )
+        await respond(interaction, card=card, view=view if view.children else None)
 
     @app_commands.command(
         name=_("list"), description=_("Past and upcoming awards events and their outcomes.")
@@ -256,7 +256,7 @@ class Awards(
     @PUBLIC_COOLDOWN
     async def list(self, interaction: discord.Interaction[Any]) -> None:
         """Past and upcoming awards events and their outcomes."""
-        events = await bot_of(interaction).service.awards_events(interaction.guild_id)
+        events = await bot_of(interaction).service.awards_events(content_guild(interaction))
         await send_pages(interaction, cards.events_pages(events, discord.utils.utcnow()).cards)
 
     @app_commands.command(
@@ -265,7 +265,7 @@ class Awards(
     @PUBLIC_COOLDOWN
     async def record(self, interaction: discord.Interaction[Any]) -> None:
         """Every award and nomination the film has."""
-        facts = await bot_of(interaction).service.award_record(interaction.guild_id)
+        facts = await bot_of(interaction).service.award_record(content_guild(interaction))
         await send_pages(interaction, cards.record_pages(facts).cards)
 
     @app_commands.command(
@@ -278,9 +278,34 @@ class Awards(
     ) -> None:
         """Ask a question about awards and the Oscars."""
         answer = await bot_of(interaction).service.ask(
-            question, guild_id=interaction.guild_id, kinds=["awards", "fact"]
+            question, guild_id=content_guild(interaction), kinds=["awards", "fact"]
         )
         await send_answer(interaction, answer)
+
+    @app_commands.command(
+        name=_("calendar"), description=_("The upcoming awards dates as a calendar file (.ics).")
+    )
+    @PUBLIC_COOLDOWN
+    async def calendar(self, interaction: discord.Interaction[Any]) -> None:
+        """The upcoming awards dates as a calendar file (.ics)."""
+        guild_id = content_guild(interaction)
+        now = discord.utils.utcnow()
+        events = upcoming_dated(await bot_of(interaction).service.awards_events(guild_id), now)
+        if not events:
+            raise UserFacingError(
+                "No upcoming awards date is known yet, so there is nothing to put in a calendar."
+            )
+        sequences = await self.watch.calendar_sequences(guild_id or 0, events)
+        data = build_calendar(events, sequences, now)
+        count = f"{len(events)} upcoming awards date{'s' if len(events) != 1 else ''}"
+        await interaction.response.send_message(
+            content=f"{count}, as a calendar file. Open it with your calendar app (Google "
+            "Calendar: Settings → Import & export); importing a newer file updates the dates "
+            "instead of adding them twice. Dates still to be announced are not in it.",
+            file=discord.File(io.BytesIO(data), filename="lookback-awards.ics"),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
 
     @app_commands.command(
         name=_("subscribe"), description=_("Get a direct message before every awards event.")
@@ -298,11 +323,13 @@ class Awards(
     @PUBLIC_COOLDOWN
     async def unsubscribe(self, interaction: discord.Interaction[Any]) -> None:
         """Stop the awards direct messages from this server."""
-        assert interaction.guild_id is not None
+        if interaction.guild_id is None or not installed_here(interaction):
+            raise UserFacingError(
+                "In a direct message, press **Stop these DMs** under any reminder from the "
+                "server, or use /awards unsubscribe in that server."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)  # a write may wait
-        removed = await self.bot.service.db.reminders.unsubscribe(
-            interaction.guild_id, interaction.user.id
-        )
+        removed = await self.watch.unsubscribe(interaction.guild_id, interaction.user.id)
         await self._replan(interaction.guild_id)
         text = (
             "Done: no more awards DMs from this server."

@@ -1,4 +1,4 @@
-"""/ask and /fact."""
+"""/ask, /fact and "Ask Look Back" on any message (a message context-menu command)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,28 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.cards.answers import entry_card
+from bot import constants as c
+from bot.cards.answers import answer_card, entry_card
 from bot.cards.embed import card_embed
 from bot.client import LookBackBot
-from bot.errors import UserFacingError
+from bot.domain.safety import clean_query
+from bot.errors import BadQuestion, UserFacingError
 from bot.ui.backlog import DEFERRABLE
 from bot.ui.respond import respond
-from cogs._answers import PUBLIC_COOLDOWN, autocomplete_kind, bot_of, send_answer
+from bot.ui.views import PostAnswerView
+from cogs._answers import (
+    PUBLIC_COOLDOWN,
+    autocomplete_kind,
+    bot_of,
+    content_guild,
+    public_cooldown,
+    send_answer,
+)
+
+NO_TEXT_NOTE = (
+    "That message has no text to answer (only an embed, attachment or sticker). "
+    "Use /ask and type the question."
+)
 
 
 class Facts(commands.Cog):
@@ -23,6 +38,37 @@ class Facts(commands.Cog):
 
     def __init__(self, bot: LookBackBot) -> None:
         self.bot = bot
+        self.ask_menu = app_commands.ContextMenu(name=_("Ask Look Back"), callback=self.ask_message)
+        self.ask_menu.add_check(public_cooldown)
+
+    async def cog_load(self) -> None:
+        """Register the message context-menu command."""
+        self.bot.tree.add_command(self.ask_menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message context-menu command."""
+        self.bot.tree.remove_command(self.ask_menu.name, type=self.ask_menu.type)
+
+    async def ask_message(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        """Answer the question in a message, privately, with a "Post answer" button."""
+        try:
+            question = clean_query(message.content, required=False, what="message")
+        except BadQuestion as exc:  # longer than /ask's limit: the same limit, said for a message
+            raise UserFacingError(
+                f"That message is too long to answer ({len(message.content)} characters; "
+                f"I answer questions of up to {c.QUERY_MAX_CHARS}). Use /ask with the question."
+            ) from exc
+        if not question:
+            await respond(interaction, content=NO_TEXT_NOTE, ephemeral=True)
+            return
+        answer = await bot_of(interaction).service.ask(
+            question, guild_id=content_guild(interaction)
+        )
+        embed = card_embed(answer_card(answer))
+        view = PostAnswerView(interaction.user.id, embed, message.jump_url)
+        view.message = await respond(interaction, embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
         name=_("ask"),
@@ -35,7 +81,9 @@ class Facts(commands.Cog):
         self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 300]
     ) -> None:
         """Ask anything about Look Back: facts, quotes, story, awards."""
-        answer = await bot_of(interaction).service.ask(question, guild_id=interaction.guild_id)
+        answer = await bot_of(interaction).service.ask(
+            question, guild_id=content_guild(interaction)
+        )
         await send_answer(interaction, answer)
 
     @app_commands.command(
@@ -51,12 +99,13 @@ class Facts(commands.Cog):
         """A fact about the film, or a random one."""
         service = bot_of(interaction).service
         if not query or not query.strip():
-            entry = await service.random_entry("fact", interaction.guild_id)
+            entry = await service.random_entry("fact", content_guild(interaction))
             if entry is None:
                 raise UserFacingError("There are no facts here yet.")
-            await respond(interaction, embed=card_embed(entry_card(entry)))
+            await respond(interaction, card=entry_card(entry))
             return
-        await send_answer(interaction, await service.lookup("fact", query, interaction.guild_id))
+        answer = await service.lookup("fact", query, content_guild(interaction))
+        await send_answer(interaction, answer)
 
     @fact.autocomplete("query")
     async def fact_autocomplete(

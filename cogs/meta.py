@@ -13,7 +13,6 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.cards import answers as cards
-from bot.cards.embed import card_embed
 from bot.client import LookBackBot
 from bot.ui.respond import respond
 from cogs._answers import PUBLIC_COOLDOWN, bot_of
@@ -38,7 +37,7 @@ class Meta(commands.Cog):
         ]
         available = {line[0] for line, _ in commands_here}
         card = cards.help_card(available=available, extra=extra)
-        await respond(interaction, embed=card_embed(card), ephemeral=True)
+        await respond(interaction, card=card, ephemeral=True)
 
     @app_commands.command(
         name=_("about"), description=_("Version, size of the fact base, uptime and sources.")
@@ -50,7 +49,7 @@ class Meta(commands.Cog):
         stats = await bot.service.stats()
         latency = bot.latency * 1000 if math.isfinite(bot.latency) else None
         card = cards.about_card(__version__, stats, bot.service.uptime_seconds, latency)
-        await respond(interaction, embed=card_embed(card))
+        await respond(interaction, card=card)
 
 
 def _leaf_commands(

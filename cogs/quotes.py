@@ -11,7 +11,13 @@ from discord.ext import commands
 
 from bot.client import LookBackBot
 from bot.ui.backlog import DEFERRABLE
-from cogs._answers import PUBLIC_COOLDOWN, autocomplete_kind, bot_of, send_answer
+from cogs._answers import (
+    PUBLIC_COOLDOWN,
+    autocomplete_kind,
+    bot_of,
+    content_guild,
+    send_answer,
+)
 
 
 class Quotes(commands.Cog):
@@ -36,7 +42,9 @@ class Quotes(commands.Cog):
         speaker: app_commands.Range[str, 0, 100] | None = None,
     ) -> None:
         """A quote by the people behind the film, or a random one."""
-        answer = await bot_of(interaction).service.quote(search, speaker, interaction.guild_id)
+        answer = await bot_of(interaction).service.quote(
+            search, speaker, content_guild(interaction)
+        )
         await send_answer(interaction, answer)
 
     @quote.autocomplete("search")

@@ -13,7 +13,7 @@ from bot.cards.answers import synopsis_pages
 from bot.client import LookBackBot
 from bot.ui.backlog import DEFERRABLE
 from bot.ui.views import send_pages
-from cogs._answers import PUBLIC_COOLDOWN, bot_of
+from cogs._answers import PUBLIC_COOLDOWN, bot_of, content_guild
 
 
 class Synopsis(commands.Cog):
@@ -34,7 +34,7 @@ class Synopsis(commands.Cog):
     async def synopsis(self, interaction: discord.Interaction[Any], spoilers: bool = False) -> None:
         """The premise, or the full story with spoilers hidden."""
         entry = await bot_of(interaction).service.synopsis(
-            spoilers=spoilers, guild_id=interaction.guild_id
+            spoilers=spoilers, guild_id=content_guild(interaction)
         )
         await send_pages(interaction, synopsis_pages(entry).cards)
 

@@ -30,9 +30,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.domain.event_sync import EventSync
 from bot.domain.models import Entry, GuildSettings, PlannedReminder, Reminder
 from bot.domain.timeutil import utcnow
-from bot.storage.sqlite.database import Database
+from bot.storage.interface import EventSyncState, Storage
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class ReminderScheduler:
 
     def __init__(
         self,
-        db: Database,
+        db: Storage,
         sender: Sender,
         *,
         owner: str,
@@ -295,7 +296,7 @@ class AwardsWatch:
 
     def __init__(
         self,
-        db: Database,
+        db: Storage,
         events: Callable[[int], Awaitable[list[Entry]]],
         scheduler: ReminderScheduler,
         clock: Clock = utcnow,
@@ -304,22 +305,80 @@ class AwardsWatch:
         self.events = events
         self.scheduler = scheduler
         self.clock = clock
+        #: The server's Discord scheduled events, kept in step here too (set by the bot).
+        self.event_sync: EventSync | None = None
 
     async def reconcile(self, guild_id: int) -> tuple[int, int, int]:
-        """Bring one server's pending reminders in line with what it wants now."""
+        """Bring one server's pending reminders (and, when it opted in, its scheduled
+        events: `bot.domain.event_sync`) in line with what it wants now."""
         settings = await self.db.guild_settings(guild_id)
         subscriptions = await self.db.reminders.subscriptions(guild_id)
         now = self.clock()
-        wanted = plan_guild(guild_id, await self.events(guild_id), settings, subscriptions, now)
+        events = await self.events(guild_id)
+        wanted = plan_guild(guild_id, events, settings, subscriptions, now)
         result = await self.db.reminders.apply_plan(guild_id, wanted, now)
         if any(result):
             log.info("Reminders for %s: %d added, %d moved, %d cancelled", guild_id, *result)
             self.scheduler.wake()
+        if self.event_sync is not None and not self.db.read_only:
+            await self.event_sync.reconcile(guild_id, events)
         return result
+
+    async def set_scheduled_events(self, guild_id: int, enabled: bool) -> bool:
+        """Turn a server's Discord scheduled events on or off (True when that changed), and
+        bring them in step at once."""
+        changed = await self.db.set_event_sync(guild_id, enabled, self.clock())
+        if enabled and self.event_sync is not None:
+            await self.event_sync.reconcile(guild_id, await self.events(guild_id))
+        return changed
+
+    async def calendar_sequences(self, guild_id: int, events: Sequence[Entry]) -> dict[str, int]:
+        """The calendar SEQUENCE of each dated event (0 everywhere on a read-only database)."""
+        dated = [(e.key, e.starts_at, e.date_only) for e in events if e.starts_at is not None]
+        if self.db.read_only:
+            return {}
+        return await self.db.calendar_sequences(guild_id, dated)
+
+    async def scheduled_events_state(self, guild_id: int) -> EventSyncState:
+        """Whether a server's scheduled events are on, and the last failure."""
+        return await self.db.event_sync_state(guild_id)
+
+    async def sync_scheduled_events(self) -> int:
+        """One scheduled-events round for every opted-in server this process holds (after
+        connecting: the Discord side needs its server cache)."""
+        if self.event_sync is None or self.db.read_only:
+            return 0
+        guilds = await self.db.event_sync_guilds(self.scheduler.shards)
+        for guild_id in guilds:
+            await self.event_sync.reconcile(guild_id, await self.events(guild_id))
+        return len(guilds)
+
+    @property
+    def read_only(self) -> bool:
+        """True when nothing sent could be recorded as sent (so nothing is sent)."""
+        return self.db.read_only
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        """A server's reminder settings (channel, role, lead times, paused)."""
+        return await self.db.guild_settings(guild_id)
+
+    async def event(self, guild_id: int, key: str) -> Entry | None:
+        """The awards event `key` as the server sees it (its own version first)."""
+        return await self.db.get_entry("awards", key, guild_id)
+
+    async def subscribe(self, guild_id: int, user_id: int, key: str) -> bool:
+        """Subscribe a member to DMs before one event (`key`) or all (''); False if already."""
+        return await self.db.reminders.subscribe(guild_id, user_id, key, self.clock())
+
+    async def unsubscribe(self, guild_id: int, user_id: int) -> int:
+        """Stop a member's DMs from one server; how many subscriptions were removed."""
+        return await self.db.reminders.unsubscribe(guild_id, user_id)
 
     async def reconcile_all(self) -> int:
         """Reconcile every server this process holds (start-up, shipped content changed)."""
         guilds = await self.db.reminders.guild_ids(self.scheduler.shards)
+        synced = await self.db.event_sync_guilds(self.scheduler.shards)
+        guilds += [g for g in synced if g not in set(guilds)]
         for guild_id in guilds:
             await self.reconcile(guild_id)
         return len(guilds)

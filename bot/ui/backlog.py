@@ -5,7 +5,7 @@ When hundreds arrive at once, an event loop that works on all of them together f
 all together, late. So the questions are answered a few at a time, first come first served,
 and one still waiting `DEFER_AFTER_SECONDS` after Discord created it (its `created_at`, which
 also counts time spent before the event reached us) is deferred first ("thinking…": one cheap
-callback) and answered by `bot.interactions.respond` with a followup when its turn comes.
+callback) and answered by `bot.ui.respond.respond` with a followup when its turn comes.
 A slot is held for `SLOT_HOLD_SECONDS` at most: an answer stuck in discord.py's retries of a
 failing Discord (up to 25 s for a 5xx) must not stop the questions behind it.
 

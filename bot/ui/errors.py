@@ -33,9 +33,17 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
 
+class CheckWithReason(app_commands.CheckFailure):
+    """A check that failed with a service's own explanation (`original`, a UserFacingError)."""
+
+    def __init__(self, original: UserFacingError) -> None:
+        super().__init__(original.message)
+        self.original = original
+
+
 def user_message(error: Exception) -> str | None:
     """The short message for an expected error, or None for a bug."""
-    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    original = getattr(error, "original", error)  # CommandInvokeError, CheckWithReason
     if isinstance(original, app_commands.CommandOnCooldown):
         # At the very end of the window discord.py reports 0 s left, yet still refuses.
         wait = max(1, math.ceil(original.retry_after))
@@ -84,7 +92,7 @@ async def _answer_error(
 
 def _log_database_problem(error: Exception, where: str) -> None:
     """An operator needs to know the fact base is failing, with SQLite's own words."""
-    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    original = getattr(error, "original", error)  # CommandInvokeError, CheckWithReason
     if isinstance(original, DatabaseUnavailable):
         cause = original.__cause__ or original.__context__
         log.warning("The fact base failed in %s: %s (%s)", where, original.message, cause)

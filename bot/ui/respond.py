@@ -7,6 +7,9 @@ from typing import Any
 
 import discord
 
+from bot.cards.base import Card
+from bot.cards.embed import card_embed
+
 log = logging.getLogger(__name__)
 
 
@@ -26,11 +29,15 @@ async def respond(
     interaction: discord.Interaction[Any],
     *,
     content: str | None = None,
+    card: Card | None = None,
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
     ephemeral: bool = False,
 ) -> discord.Message | None:
     """Send a reply: the first response, or a followup when already deferred or answered.
+
+    `card` is drawn as an embed here (commands pass cards, never embeds); `embed` is for views
+    that keep their own rendered page.
 
     An interaction that expired (Discord's 3-second window, error 10062) is logged, not raised.
     A private reply to a `defer_thinking` removes the public "thinking…" message first: the
@@ -41,6 +48,8 @@ async def respond(
         "ephemeral": ephemeral,
         "allowed_mentions": NO_PINGS,
     }
+    if card is not None:
+        embed = card_embed(card)
     if embed is not None:
         kwargs["embed"] = embed
     if view is not None:
@@ -73,3 +82,27 @@ async def _original_response(interaction: discord.Interaction[Any]) -> discord.M
     except discord.HTTPException as exc:
         log.warning("Could not fetch the response to interaction %s: %s", interaction.id, exc)
         return None
+
+
+async def post(
+    channel: discord.abc.Messageable,
+    card: Card,
+    *,
+    content: str | None = None,
+    allowed_mentions: discord.AllowedMentions = NO_PINGS,
+    nonce: str | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message:
+    """Post a card to a channel nobody is interacting in (reminders, test posts).
+
+    Mentions stay inert unless the caller opts one role in through `allowed_mentions`; a
+    `nonce` makes Discord drop a second copy of the same message.
+    """
+    extra: dict[str, Any] = {}
+    if nonce is not None:
+        extra["nonce"] = nonce  # discord.py sends `enforce_nonce` with every nonce
+    if view is not None:
+        extra["view"] = view
+    return await channel.send(
+        content=content, embed=card_embed(card), allowed_mentions=allowed_mentions, **extra
+    )

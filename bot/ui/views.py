@@ -11,6 +11,7 @@ import discord
 from bot import constants as c
 from bot.cards.base import Card
 from bot.cards.embed import card_embed
+from bot.ui.errors import handle_component_error
 from bot.ui.respond import NO_PINGS, respond
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,7 @@ class OwnedView(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
-        """A button failed: answered like a failed command (`bot.error_handling`)."""
-        from bot.ui.errors import handle_component_error
-
+        """A button failed: answered like a failed command (`bot.ui.errors`)."""
         await handle_component_error(interaction, error)
 
     async def on_timeout(self) -> None:
@@ -107,7 +106,7 @@ async def send_pages(
 ) -> None:
     """One card as a plain reply; several with Previous/Next buttons."""
     if len(pages) == 1:
-        await respond(interaction, embed=card_embed(pages[0]), ephemeral=ephemeral)
+        await respond(interaction, card=pages[0], ephemeral=ephemeral)
         return
     view = PagesView(interaction.user.id, pages)
     view.message = await respond(
@@ -143,3 +142,32 @@ class SuggestionsView(OwnedView):
         self.handler = handler
         for row, (label, uid) in enumerate(suggestions[: c.SUGGESTIONS_MAX]):
             self.add_item(SuggestionButton(label, uid, row))
+
+
+class PostAnswerView(OwnedView):
+    """ "Post answer" under a private answer ("Ask Look Back" on a message): posts the same
+    card publicly in the channel, with a link to the message that asked. Once only."""
+
+    def __init__(self, owner_id: int, embed: discord.Embed, jump_url: str) -> None:
+        super().__init__(owner_id)
+        self.embed = embed
+        self.jump_url = jump_url
+
+    @discord.ui.button(label="Post answer", style=discord.ButtonStyle.primary, emoji="📣")
+    async def post(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[PostAnswerView]
+    ) -> None:
+        """Post the answer for everyone, then grey the button out."""
+        self.stop()  # one post per answer, even if greying the button out fails
+        await interaction.response.send_message(
+            content=f"Answering {self.jump_url}",
+            embed=self.embed,
+            allowed_mentions=NO_PINGS,
+        )
+        button.disabled = True
+        button.label = "Posted"
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as exc:
+                log.debug("Could not grey out a posted answer's button: %s", exc)

@@ -6,7 +6,7 @@ every form submission and button click) admits only Manage Server, the server's 
 or a bot owner — a server admin who grants /admin to everyone in Integrations still lets no
 one else change anything. Autocomplete answers non-moderators with an empty list.
 
-The commands are thin: everything they do is in `bot.admin.AdminService`.
+The commands are thin: everything they do is in `bot.moderation.service.AdminService`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from discord.ext import commands
 
 from bot.cards.answers import entry_card
 from bot.cards.base import Card
-from bot.cards.embed import card_embed
 from bot.cards.moderation import (
     change_message,
+    edit_conflict_card,
     event_preview_card,
     history_pages,
     import_plan_card,
@@ -39,17 +39,26 @@ from bot.client import LookBackBot
 from bot.domain.models import Entry, Kind
 from bot.errors import UserFacingError
 from bot.moderation.parsing import parse_leads, zone_choices
-from bot.moderation.service import AdminService, oversized
+from bot.moderation.rules import (
+    ChannelFacts,
+    RoleFacts,
+    reminder_channel_check,
+    reminder_role_check,
+)
+from bot.moderation.service import oversized
 from bot.moderation.types import (
     EXPORT_COOLDOWN,
     IMPORT_COOLDOWN,
     Actor,
     Change,
+    EditConflict,
     EventDraft,
+    NotModerator,
     Scope,
     SettingsChange,
 )
-from bot.ui.respond import NO_PINGS, respond
+from bot.ui.errors import CheckWithReason
+from bot.ui.respond import NO_PINGS, post, respond
 from cogs.admin._views import (
     ConfirmView,
     FactForm,
@@ -154,29 +163,36 @@ def _bot_member(guild: discord.Guild) -> discord.Member | None:
     return guild.me
 
 
-def channel_problems(channel: discord.abc.GuildChannel, role: discord.Role | None) -> list[str]:
-    """What would stop a reminder in `channel` (missing permissions, a role that can't ping)."""
+def channel_facts(channel: discord.abc.GuildChannel | None) -> ChannelFacts | None:
+    """What the moderation rules need to know of a channel, read from discord.py."""
+    if channel is None:
+        return None
     me = _bot_member(channel.guild)
-    if me is None:
-        return []
-    perms = channel.permissions_for(me)
-    missing = [
+    perms = channel.permissions_for(me) if me is not None else None
+    missing = tuple(
         label
         for flag, label in (
             ("view_channel", "View Channel"),
             ("send_messages", "Send Messages"),
             ("embed_links", "Embed Links"),
         )
-        if not getattr(perms, flag)
-    ]
-    problems = []
-    if missing:
-        problems.append(f"I'm missing {', '.join(missing)} in {channel.mention}.")
-    if role is not None and not role.mentionable and not perms.mention_everyone:
-        problems.append(
-            f"{role.mention} is not mentionable and I lack Mention @everyone there, so reminders "
-            "will name the role without pinging it."
-        )
+        if perms is not None and not getattr(perms, flag)
+    )
+    everyone = perms.mention_everyone if perms is not None else True
+    return ChannelFacts(channel.id, channel.type.name, missing, everyone)
+
+
+def role_facts(role: discord.Role | None) -> RoleFacts | None:
+    """What the moderation rules need to know of a role."""
+    return RoleFacts(role.id, role.mentionable) if role is not None else None
+
+
+def channel_problems(channel: discord.abc.GuildChannel, role: discord.Role | None) -> list[str]:
+    """What would stop a reminder in `channel` (missing permissions, a role that can't ping):
+    the warnings of the same rules `/admin reminders` and imports apply."""
+    facts = channel_facts(channel)
+    problems = list(reminder_channel_check(facts).warnings)
+    problems += reminder_role_check(channel.guild.id, role_facts(role), facts).warnings
     return problems
 
 
@@ -185,6 +201,8 @@ def _warnings(problems: list[str]) -> str:
 
 
 @app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
 @app_commands.default_permissions(manage_guild=True)
 class Admin(
     commands.GroupCog,
@@ -211,20 +229,22 @@ class Admin(
 
     def __init__(self, bot: LookBackBot) -> None:
         self.bot = bot
-        self.admin = AdminService(bot.service, bot.settings.owner_ids, self._reschedule)
+        if bot.moderation is None:
+            raise RuntimeError("The moderator service is built in setup_hook, before the cogs")
+        self.admin = bot.moderation
         super().__init__()
-
-    async def _reschedule(self, guild_id: int) -> None:
-        watch = self.bot.awards_watch
-        if watch is None:
-            return
-        await watch.reconcile(guild_id)
 
     # -- who may use it ---------------------------------------------------------------------
 
     async def require_moderator(self, interaction: discord.Interaction[Any]) -> None:
-        """Raise NotModerator (shown ephemerally) unless the user may moderate in this server."""
-        await self.admin.require_moderator(interaction.guild_id, actor_of(interaction))
+        """Fail the check (NotModerator's reason, shown ephemerally) unless the user may moderate.
+
+        Run on every command (`interaction_check`), button and form (the views call it again).
+        """
+        try:
+            await self.admin.require_moderator(interaction.guild_id, actor_of(interaction))
+        except NotModerator as exc:
+            raise CheckWithReason(exc) from exc
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         """Every /admin command: Manage Server, the moderator role, or a bot owner."""
@@ -241,8 +261,8 @@ class Admin(
 
     async def _show_change(self, interaction: discord.Interaction[Any], change: Change) -> None:
         show = change.after if change.action in ("add", "edit", "unhide", "undo") else None
-        embed = card_embed(entry_card(show)) if show is not None and change.changed else None
-        await respond(interaction, content=change_message(change), embed=embed, ephemeral=True)
+        card = entry_card(show) if show is not None and change.changed else None
+        await respond(interaction, content=change_message(change), card=card, ephemeral=True)
 
     async def save_form(
         self,
@@ -250,14 +270,44 @@ class Admin(
         kind: Kind,
         key: str | None,
         fields: dict[str, Any],
+        seen: Entry | None = None,
     ) -> None:
-        """A submitted form: add the entry (`key` None) or save this server's version of it."""
+        """A submitted form: add the entry (`key` None) or save this server's version of it.
+
+        `seen` is the entry as the form showed it: if another moderator changed it meanwhile,
+        nothing is saved and the moderator is shown what changed (`_offer_overwrite`).
+        """
         guild_id = self._guild_id(interaction)
-        if key is None:
-            change = await self.admin.add_entry(guild_id, interaction.user.id, kind, fields)
-        else:
-            change = await self.admin.edit_entry(guild_id, interaction.user.id, kind, key, fields)
+        try:
+            if key is None:
+                change = await self.admin.add_entry(guild_id, interaction.user.id, kind, fields)
+            else:
+                change = await self.admin.edit_entry(
+                    guild_id, interaction.user.id, kind, key, fields, seen=seen
+                )
+        except EditConflict as conflict:
+            await self._offer_overwrite(interaction, conflict)
+            return
         await self._show_change(interaction, change)
+
+    async def _offer_overwrite(
+        self, interaction: discord.Interaction[Any], conflict: EditConflict
+    ) -> None:
+        """Show another moderator's change, with "Save mine anyway" (re-checked like Save)."""
+
+        async def overwrite(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
+            guild_id = self._guild_id(click)
+            try:
+                change = await self.admin.save(guild_id, click.user.id, conflict.confirmed)
+            except EditConflict as again:  # changed once more in between: nothing saved
+                await self._offer_overwrite(click, again)
+                return "Not saved: it changed again.", None
+            return change_message(change), entry_card(change.after) if change.after else None
+
+        view = ConfirmView(self, interaction.user.id, overwrite, "Save mine anyway")
+        view.message = await respond(
+            interaction, card=edit_conflict_card(conflict), view=view, ephemeral=True
+        )
 
     async def _form(
         self, interaction: discord.Interaction[Any], kind: Kind, typed: str | None
@@ -387,15 +437,18 @@ class Admin(
     async def _preview_event(
         self, interaction: discord.Interaction[Any], preview: EventDraft
     ) -> None:
-        async def save(click: discord.Interaction[Any]) -> tuple[str, discord.Embed | None]:
-            change = await self.admin.save(self._guild_id(click), click.user.id, preview.draft)
-            embed = card_embed(entry_card(change.after)) if change.after else None
-            return change_message(change), embed
+        async def save(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
+            try:
+                change = await self.admin.save(self._guild_id(click), click.user.id, preview.draft)
+            except EditConflict as conflict:  # another moderator saved it since the preview
+                await self._offer_overwrite(click, conflict)
+                return "Not saved: the event changed since this preview.", None
+            return change_message(change), entry_card(change.after) if change.after else None
 
         view = ConfirmView(self, interaction.user.id, save, "Save")
         view.message = await respond(
             interaction,
-            embed=card_embed(event_preview_card(preview)),
+            card=event_preview_card(preview),
             view=view,
             ephemeral=True,
         )
@@ -501,7 +554,7 @@ class Admin(
         await respond(
             interaction,
             content=settings_message(change) + _warnings(problems),
-            embed=card_embed(settings_card(change.after)),
+            card=settings_card(change.after),
             ephemeral=True,
         )
 
@@ -521,12 +574,15 @@ class Admin(
         """Post reminders in this channel (empty: stop posting)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
+        settings = await self.admin.settings(guild_id)
         change = await self.admin.update_reminders(
-            guild_id, interaction.user.id, reminder_channel_id=channel.id if channel else None
+            guild_id,
+            interaction.user.id,
+            channel=channel_facts(channel),
+            role=role_facts(self._role(interaction, settings.reminder_role_id)),
+            reminder_channel_id=channel.id if channel else None,
         )
-        role = self._role(interaction, change.after.reminder_role_id)
-        problems = channel_problems(channel, role) if channel is not None else []
-        await self._settings_saved(interaction, change, problems)
+        await self._settings_saved(interaction, change, list(change.warnings))
 
     @reminders.command(
         name=_("role"), description=_("Ping this role with each reminder (empty: no ping).")
@@ -538,17 +594,20 @@ class Admin(
         """Ping this role with each reminder (empty: no ping)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
-        change = await self.admin.update_reminders(
-            guild_id, interaction.user.id, reminder_role_id=role.id if role else None
-        )
-        problems: list[str] = []
-        channel_id = change.after.reminder_channel_id
+        channel_id = (await self.admin.settings(guild_id)).reminder_channel_id
         channel = (
             interaction.guild.get_channel(channel_id) if interaction.guild and channel_id else None
         )
-        if channel is not None and role is not None:
-            problems = [p for p in channel_problems(channel, role) if role.mention in p]
-        await self._settings_saved(interaction, change, problems)
+        change = await self.admin.update_reminders(
+            guild_id,
+            interaction.user.id,
+            role=role_facts(role),
+            channel=channel_facts(channel)
+            if isinstance(channel, discord.abc.GuildChannel)
+            else None,
+            reminder_role_id=role.id if role else None,
+        )
+        await self._settings_saved(interaction, change, list(change.warnings))
 
     @reminders.command(
         name=_("leads"), description=_("How long before each event to remind, e.g. 7d 1d 1h 0.")
@@ -591,7 +650,7 @@ class Admin(
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         assert guild is not None
-        settings = await self.bot.service.db.guild_settings(guild.id)
+        settings = await self.admin.settings(guild.id)
         if settings.reminder_channel_id is None:
             raise UserFacingError(
                 "No reminder channel is set yet: choose one with `/admin reminders channel`."
@@ -608,9 +667,7 @@ class Admin(
         card = test_reminder_card(event, settings)
         content = f"Test reminder. Real reminders will mention {role.mention}." if role else None
         try:
-            message = await channel.send(
-                content=content, embed=card_embed(card), allowed_mentions=NO_PINGS
-            )
+            message = await post(channel, card, content=content)
         except discord.Forbidden:
             problems.insert(
                 0,
@@ -633,8 +690,61 @@ class Admin(
     async def reminders_status(self, interaction: discord.Interaction[Any]) -> None:
         """What is scheduled next here, and failed deliveries."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        status = await self.admin.reminder_status(self._guild_id(interaction))
-        await respond(interaction, embed=card_embed(status_card(status)), ephemeral=True)
+        guild_id = self._guild_id(interaction)
+        status = await self.admin.reminder_status(guild_id)
+        line = await self._events_line(guild_id)
+        await respond(interaction, content=line, card=status_card(status), ephemeral=True)
+
+    async def _events_line(self, guild_id: int) -> str:
+        """The scheduled events' line of the status: off, on, or on with the last failure."""
+        watch = self.bot.awards_watch
+        if watch is None:
+            return "📅 Events tab: unavailable (the awards watch is not running)."
+        state = await watch.scheduled_events_state(guild_id)
+        if not state.enabled:
+            return "📅 Events tab: off (`/admin reminders events on` adds the awards dates)."
+        if state.last_error:
+            when = (
+                f" ({discord.utils.format_dt(state.last_error_at, 'R')})"
+                if state.last_error_at
+                else ""
+            )
+            return f"📅 Events tab: on, but the last update failed{when}: {state.last_error}"
+        return "📅 Events tab: on — every upcoming dated awards event is there."
+
+    @reminders.command(
+        name=_("events"),
+        description=_("Keep the awards dates in this server's Events tab (on or off)."),
+    )
+    @app_commands.describe(state=_("on: create and update the events; off: stop."))
+    async def reminders_events(
+        self, interaction: discord.Interaction[Any], state: Literal["on", "off"]
+    ) -> None:
+        """Keep the awards dates in this server's Events tab (on or off)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = self._guild_id(interaction)
+        watch = self.bot.awards_watch
+        if watch is None:
+            raise UserFacingError("The awards watch is not running; please try again later.")
+        changed = await watch.set_scheduled_events(guild_id, state == "on")
+        if state == "on":
+            text = (
+                "Scheduled events are on: each upcoming dated awards event is in the Events tab, "
+                "moved when its date moves and cancelled when it is removed or set to TBA. "
+                "Members press *Interested* to be notified by Discord."
+                if changed
+                else "Scheduled events were already on."
+            )
+        else:
+            text = (
+                "Scheduled events are off: I no longer create or update them. Those already in "
+                "the Events tab stay until they end (delete them there if you wish)."
+                if changed
+                else "Scheduled events were already off."
+            )
+        await respond(
+            interaction, content=text + "\n" + await self._events_line(guild_id), ephemeral=True
+        )
 
     # -- history and undo -------------------------------------------------------------------
 
@@ -652,13 +762,13 @@ class Admin(
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
         records = await self.admin.history(guild_id, entry)
-        total = await self.bot.service.db.audit_count(guild_id) if entry is None else len(records)
+        total = await self.admin.history_count(guild_id) if entry is None else len(records)
         pages = history_pages(records, total)
         await self._send_pages(interaction, pages)
 
     async def _send_pages(self, interaction: discord.Interaction[Any], pages: list[Card]) -> None:
         if len(pages) == 1:
-            await respond(interaction, embed=card_embed(pages[0]), ephemeral=True)
+            await respond(interaction, card=pages[0], ephemeral=True)
             return
         view = ModeratorPagesView(self, interaction.user.id, pages)
         view.message = await respond(
@@ -680,7 +790,7 @@ class Admin(
             await respond(
                 interaction,
                 content="Undone: " + settings_message(result),
-                embed=card_embed(settings_card(result.after)),
+                card=settings_card(result.after),
                 ephemeral=True,
             )
         else:
@@ -733,22 +843,24 @@ class Admin(
                 file.filename,
                 channel_ids={ch.id for ch in guild.channels},
                 role_ids={r.id for r in guild.roles},
+                channel_facts=lambda cid: channel_facts(guild.get_channel(cid)),
+                role_facts=lambda rid: role_facts(guild.get_role(rid)),
             )
         if not plan.ok:
-            await respond(interaction, embed=card_embed(import_problems_card(plan)), ephemeral=True)
+            await respond(interaction, card=import_problems_card(plan), ephemeral=True)
             return
-        settings = await self.bot.service.db.guild_settings(guild.id)
-        embed = card_embed(import_plan_card(plan, settings))
+        settings = await self.admin.settings(guild.id)
+        card = import_plan_card(plan, settings)
         if not plan.has_changes:
-            await respond(interaction, embed=embed, ephemeral=True)
+            await respond(interaction, card=card, ephemeral=True)
             return
 
-        async def apply(click: discord.Interaction[Any]) -> tuple[str, discord.Embed | None]:
+        async def apply(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
             result = await self.admin.apply_import(self._guild_id(click), click.user.id, plan)
-            return "Imported.", card_embed(import_result_card(result))
+            return "Imported.", import_result_card(result)
 
         view = ConfirmView(self, interaction.user.id, apply, "Confirm")
-        view.message = await respond(interaction, embed=embed, view=view, ephemeral=True)
+        view.message = await respond(interaction, card=card, view=view, ephemeral=True)
 
     # -- who moderates ----------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.cards.base import Card, clip
+from bot.cards.base import Card
+from bot.cards.embed import card_embed
 from bot.domain.models import Entry, Kind
+from bot.domain.text import clip
 from bot.moderation.parsing import parse_aliases
 from bot.moderation.types import MODAL_TITLE_MAX, TEXT_INPUT_MAX
 from bot.ui.errors import handle_component_error
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORM_TIMEOUT_SECONDS = 15 * 60.0  # time to type a long answer
-Confirmed = Callable[[discord.Interaction[Any]], Awaitable[tuple[str, discord.Embed | None]]]
+Confirmed = Callable[[discord.Interaction[Any]], Awaitable[tuple[str, Card | None]]]
 
 
 def _text(
@@ -55,6 +57,7 @@ class AdminForm(discord.ui.Modal):
         self.cog = cog
         self.kind = kind
         self.key = entry.key if entry is not None else None
+        self.seen = entry  # as the form shows it: a change by someone else meanwhile is caught
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
         self.checkbox: discord.ui.Checkbox[Any] | None = None
 
@@ -90,10 +93,10 @@ class AdminForm(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Save the entry and show it."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.cog.save_form(interaction, self.kind, self.key, self.fields())
+        await self.cog.save_form(interaction, self.kind, self.key, self.fields(), self.seen)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
-        """Answered like a failed command (`bot.error_handling`)."""
+        """Answered like a failed command (`bot.ui.errors`)."""
         await handle_component_error(interaction, error)
 
 
@@ -278,12 +281,15 @@ class ConfirmView(ModeratorView):
         self._busy = True
         try:
             await interaction.response.defer()
-            content, embed = await self.on_confirm(interaction)
+            content, card = await self.on_confirm(interaction)
         finally:
             self._busy = False
         self.stop()
         await interaction.edit_original_response(
-            content=content, embed=embed, view=None, allowed_mentions=NO_PINGS
+            content=content,
+            embed=card_embed(card) if card is not None else None,
+            view=None,
+            allowed_mentions=NO_PINGS,
         )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)

@@ -32,7 +32,9 @@ GUILD_ID = 1_400_000_000_000_000_003
 FAKE_TOKEN = "LookBackProcessTest." + secrets.token_urlsafe(48)
 
 #: The commands `lookback-bot sync` registers.
-COMMAND_NAMES = frozenset({"ask", "fact", "quote", "synopsis", "awards", "help", "about", "admin"})
+COMMAND_NAMES = frozenset(
+    {"ask", "fact", "quote", "synopsis", "awards", "help", "about", "admin", "Ask Look Back"}
+)
 
 #: Settings the bot reads; none of them may leak in from the developer's environment.
 _BOT_SETTINGS = (
