@@ -19,7 +19,7 @@ from bot.ui.respond import NO_PINGS
 from bot.ui.views import OwnedView, PagesView
 
 if TYPE_CHECKING:
-    from cogs.admin import Admin
+    from cogs.admin._base import AdminBase
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _text(
 class AdminForm(discord.ui.Modal):
     """A form that saves one entry of this server (added, or edited)."""
 
-    def __init__(self, cog: Admin, kind: Kind, entry: Entry | None, title: str) -> None:
+    def __init__(self, cog: AdminBase, kind: Kind, entry: Entry | None, title: str) -> None:
         super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_TIMEOUT_SECONDS)
         self.cog = cog
         self.kind = kind
@@ -103,7 +103,7 @@ class AdminForm(discord.ui.Modal):
 class FactForm(AdminForm):
     """Add or edit a fact: title, answer, other names, source, spoiler."""
 
-    def __init__(self, cog: Admin, entry: Entry | None) -> None:
+    def __init__(self, cog: AdminBase, entry: Entry | None) -> None:
         title = f"Edit fact: {entry.title}" if entry else "Add a fact"
         super().__init__(cog, "fact", entry, title)
         self.add_text(
@@ -149,7 +149,7 @@ class FactForm(AdminForm):
 class QuoteForm(AdminForm):
     """Add or edit a quote: text, speaker, occasion, date, source."""
 
-    def __init__(self, cog: Admin, entry: Entry | None) -> None:
+    def __init__(self, cog: AdminBase, entry: Entry | None) -> None:
         title = f"Edit quote: {entry.title}" if entry else "Add a quote"
         super().__init__(cog, "quote", entry, title)
         self.add_text(
@@ -216,7 +216,7 @@ def split_long(text: str, limit: int = TEXT_INPUT_MAX) -> tuple[str, str]:
 class SynopsisForm(AdminForm):
     """Edit one synopsis section for this server: title, text (two fields), source, spoiler."""
 
-    def __init__(self, cog: Admin, entry: Entry) -> None:
+    def __init__(self, cog: AdminBase, entry: Entry) -> None:
         super().__init__(cog, "synopsis", entry, f"Edit synopsis: {entry.section}")
         first, rest = split_long(entry.text)
         self.add_text("Title", _text("title", max_length=100, default=entry.title))
@@ -245,7 +245,7 @@ class SynopsisForm(AdminForm):
 class ModeratorView(OwnedView):
     """Buttons for the moderator who asked, checked again on every click."""
 
-    def __init__(self, cog: Admin, owner_id: int) -> None:
+    def __init__(self, cog: AdminBase, owner_id: int) -> None:
         super().__init__(owner_id)
         self.cog = cog
 
@@ -261,7 +261,7 @@ class ConfirmView(ModeratorView):
     """Save (or Confirm) and Cancel under a preview; nothing happens until Save."""
 
     def __init__(
-        self, cog: Admin, owner_id: int, on_confirm: Confirmed, confirm_label: str = "Save"
+        self, cog: AdminBase, owner_id: int, on_confirm: Confirmed, confirm_label: str = "Save"
     ) -> None:
         super().__init__(cog, owner_id)
         self.on_confirm = on_confirm
@@ -306,7 +306,7 @@ class ConfirmView(ModeratorView):
 class ModeratorPagesView(PagesView):
     """Previous/Next over moderator-only pages (the history), checked again on every click."""
 
-    def __init__(self, cog: Admin, owner_id: int, pages: list[Card]) -> None:
+    def __init__(self, cog: AdminBase, owner_id: int, pages: list[Card]) -> None:
         super().__init__(owner_id, pages)
         self.cog = cog
 

@@ -1,0 +1,299 @@
+"""What every /admin subgroup shares: who the actor is, the run-time moderator check, the
+autocomplete callbacks, the discord.py facts the moderation rules read, and saving forms."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cards.answers import entry_card
+from bot.cards.base import Card
+from bot.cards.moderation import (
+    change_message,
+    edit_conflict_card,
+)
+from bot.client import LookBackBot
+from bot.domain.models import Entry, Kind
+from bot.errors import UserFacingError
+from bot.moderation.parsing import zone_choices
+from bot.moderation.rules import (
+    ChannelFacts,
+    RoleFacts,
+    reminder_channel_check,
+    reminder_role_check,
+)
+from bot.moderation.service import AdminService
+from bot.moderation.types import (
+    Actor,
+    Change,
+    EditConflict,
+    NotModerator,
+    Scope,
+)
+from bot.ui.errors import CheckWithReason
+from bot.ui.respond import respond
+from cogs.admin._views import (
+    ConfirmView,
+    FactForm,
+    QuoteForm,
+)
+
+log = logging.getLogger(__name__)
+
+
+EntryOption = app_commands.Range[str, 1, 100]
+
+
+def actor_of(interaction: discord.Interaction[Any]) -> Actor:
+    """Who is asking, as the service needs it (the permissions Discord sent with the click)."""
+    user = interaction.user
+    roles = frozenset(r.id for r in user.roles) if isinstance(user, discord.Member) else frozenset()
+    perms = interaction.permissions
+    return Actor(user.id, roles, perms.manage_guild or perms.administrator)
+
+
+def _admin_of(interaction: discord.Interaction[Any]) -> AdminBase:
+    cog = interaction.client.get_cog("Admin")
+    assert isinstance(cog, AdminBase)
+    return cog
+
+
+def _entries(kind: Kind, scope: Scope) -> Any:
+    """An autocomplete callback: this server's entries of `kind`, for moderators only."""
+
+    async def complete(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            cog = _admin_of(interaction)
+            guild_id = interaction.guild_id
+            if guild_id is None or not await cog.admin.is_moderator(
+                guild_id, actor_of(interaction)
+            ):
+                return []
+            if scope == "shipped" and current.startswith("hidden:"):
+                return []
+            found = await cog.admin.entry_choices(guild_id, kind, current, scope)
+            return [app_commands.Choice(name=label, value=key) for label, key in found]
+        except Exception:
+            log.exception("Admin autocomplete failed")
+            return []
+
+    return complete
+
+
+def _hidden(kind: Kind) -> Any:
+    """An autocomplete callback: shipped entries this server hid."""
+
+    async def complete(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            cog = _admin_of(interaction)
+            guild_id = interaction.guild_id
+            if guild_id is None or not await cog.admin.is_moderator(
+                guild_id, actor_of(interaction)
+            ):
+                return []
+            found = await cog.admin.hidden_choices(guild_id, kind, current)
+            return [app_commands.Choice(name=label, value=key) for label, key in found]
+        except Exception:
+            log.exception("Admin autocomplete failed")
+            return []
+
+    return complete
+
+
+async def _changes(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete: what this server changed, latest first (undo, history)."""
+    try:
+        cog = _admin_of(interaction)
+        guild_id = interaction.guild_id
+        if guild_id is None or not await cog.admin.is_moderator(guild_id, actor_of(interaction)):
+            return []
+        found = await cog.admin.change_choices(guild_id, current)
+        return [app_commands.Choice(name=label, value=value) for label, value in found]
+    except Exception:
+        log.exception("Admin autocomplete failed")
+        return []
+
+
+async def _zones(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete: time zone names."""
+    try:
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
+    except Exception:
+        log.exception("Time zone autocomplete failed")
+        return []
+
+
+def _bot_member(guild: discord.Guild) -> discord.Member | None:
+    return guild.me
+
+
+def channel_facts(channel: discord.abc.GuildChannel | None) -> ChannelFacts | None:
+    """What the moderation rules need to know of a channel, read from discord.py."""
+    if channel is None:
+        return None
+    me = _bot_member(channel.guild)
+    perms = channel.permissions_for(me) if me is not None else None
+    missing = tuple(
+        label
+        for flag, label in (
+            ("view_channel", "View Channel"),
+            ("send_messages", "Send Messages"),
+            ("embed_links", "Embed Links"),
+        )
+        if perms is not None and not getattr(perms, flag)
+    )
+    everyone = perms.mention_everyone if perms is not None else True
+    return ChannelFacts(channel.id, channel.type.name, missing, everyone)
+
+
+def role_facts(role: discord.Role | None) -> RoleFacts | None:
+    """What the moderation rules need to know of a role."""
+    return RoleFacts(role.id, role.mentionable) if role is not None else None
+
+
+def channel_problems(channel: discord.abc.GuildChannel, role: discord.Role | None) -> list[str]:
+    """What would stop a reminder in `channel` (missing permissions, a role that can't ping):
+    the warnings of the same rules `/admin reminders` and imports apply."""
+    facts = channel_facts(channel)
+    problems = list(reminder_channel_check(facts).warnings)
+    problems += reminder_role_check(channel.guild.id, role_facts(role), facts).warnings
+    return problems
+
+
+def _warnings(problems: list[str]) -> str:
+    return "".join(f"\n⚠️ {p}" for p in problems)
+
+
+if TYPE_CHECKING:
+    # The subgroup mixins are typed as cogs (their commands bind to a cog) but are plain
+    # classes at run time: only `Admin` is a cog, so each command is registered once.
+    _MixinBase = commands.Cog
+else:
+    _MixinBase = object
+
+
+class AdminBase(_MixinBase):
+    """The moderator check and the behaviour the /admin subgroups share."""
+
+    bot: LookBackBot
+    admin: AdminService
+
+    # -- who may use it ---------------------------------------------------------------------
+
+    async def require_moderator(self, interaction: discord.Interaction[Any]) -> None:
+        """Fail the check (NotModerator's reason, shown ephemerally) unless the user may moderate.
+
+        Run on every command (`interaction_check`), button and form (the views call it again).
+        """
+        try:
+            await self.admin.require_moderator(interaction.guild_id, actor_of(interaction))
+        except NotModerator as exc:
+            raise CheckWithReason(exc) from exc
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Every /admin command: Manage Server, the moderator role, or a bot owner."""
+        await self.require_moderator(interaction)
+        return True
+
+    @staticmethod
+    def _guild_id(interaction: discord.Interaction[Any]) -> int:
+        if interaction.guild_id is None:  # guild_only makes this unreachable
+            raise UserFacingError("/admin works only inside a server.")
+        return interaction.guild_id
+
+    # -- shared behaviour -------------------------------------------------------------------
+
+    async def _show_change(self, interaction: discord.Interaction[Any], change: Change) -> None:
+        show = change.after if change.action in ("add", "edit", "unhide", "undo") else None
+        card = entry_card(show) if show is not None and change.changed else None
+        await respond(interaction, content=change_message(change), card=card, ephemeral=True)
+
+    async def save_form(
+        self,
+        interaction: discord.Interaction[Any],
+        kind: Kind,
+        key: str | None,
+        fields: dict[str, Any],
+        seen: Entry | None = None,
+    ) -> None:
+        """A submitted form: add the entry (`key` None) or save this server's version of it.
+
+        `seen` is the entry as the form showed it: if another moderator changed it meanwhile,
+        nothing is saved and the moderator is shown what changed (`_offer_overwrite`).
+        """
+        guild_id = self._guild_id(interaction)
+        try:
+            if key is None:
+                change = await self.admin.add_entry(guild_id, interaction.user.id, kind, fields)
+            else:
+                change = await self.admin.edit_entry(
+                    guild_id, interaction.user.id, kind, key, fields, seen=seen
+                )
+        except EditConflict as conflict:
+            await self._offer_overwrite(interaction, conflict)
+            return
+        await self._show_change(interaction, change)
+
+    async def _offer_overwrite(
+        self, interaction: discord.Interaction[Any], conflict: EditConflict
+    ) -> None:
+        """Show another moderator's change, with "Save mine anyway" (re-checked like Save)."""
+
+        async def overwrite(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
+            guild_id = self._guild_id(click)
+            try:
+                change = await self.admin.save(guild_id, click.user.id, conflict.confirmed)
+            except EditConflict as again:  # changed once more in between: nothing saved
+                await self._offer_overwrite(click, again)
+                return "Not saved: it changed again.", None
+            return change_message(change), entry_card(change.after) if change.after else None
+
+        view = ConfirmView(self, interaction.user.id, overwrite, "Save mine anyway")
+        view.message = await respond(
+            interaction, card=edit_conflict_card(conflict), view=view, ephemeral=True
+        )
+
+    async def _form(
+        self, interaction: discord.Interaction[Any], kind: Kind, typed: str | None
+    ) -> None:
+        entry: Entry | None = None
+        if typed is not None:
+            guild_id = self._guild_id(interaction)
+            key = await self.admin.resolve_key(guild_id, kind, typed, "visible")
+            entry = await self.admin.visible(kind, key, guild_id)
+        form = FactForm(self, entry) if kind == "fact" else QuoteForm(self, entry)
+        await interaction.response.send_modal(form)
+
+    async def _act(
+        self,
+        interaction: discord.Interaction[Any],
+        kind: Kind,
+        typed: str,
+        action: Literal["remove", "hide", "unhide"],
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = self._guild_id(interaction)
+        scope: Scope = "own" if action == "remove" else "shipped"
+        user = interaction.user.id
+        if action == "unhide":
+            key = await self.admin.resolve_hidden_key(guild_id, kind, typed)
+            change = await self.admin.unhide_entry(guild_id, user, kind, key)
+        else:
+            key = await self.admin.resolve_key(guild_id, kind, typed, scope)
+            if action == "remove":
+                change = await self.admin.remove_entry(guild_id, user, kind, key)
+            else:
+                change = await self.admin.hide_entry(guild_id, user, kind, key)
+        await self._show_change(interaction, change)
