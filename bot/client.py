@@ -126,8 +126,6 @@ class LookBackBot(commands.AutoShardedBot):
         self.failed_extensions: dict[str, str] = {}
         #: Built once in `setup_hook` (`bot.services.build_services`).
         self.services: Services | None = None
-        self.awards_watch: AwardsWatch | None = None
-        self.moderation: AdminService | None = None
         self.reminder_delivery: ReminderDelivery | None = None
         #: Freeze the loaded index out of the garbage collector (`run_bot` sets it).
         self.settle_memory_after_setup = False
@@ -138,6 +136,16 @@ class LookBackBot(commands.AutoShardedBot):
         if self._service is None:
             raise RuntimeError("The bot has not been set up yet")
         return self._service
+
+    @property
+    def awards_watch(self) -> AwardsWatch | None:
+        """The awards watch (reminders and their scheduler), once `setup_hook` built it."""
+        return self.services.awards if self.services is not None else None
+
+    @property
+    def moderation(self) -> AdminService | None:
+        """The moderator service, once `setup_hook` built it."""
+        return self.services.moderation if self.services is not None else None
 
     async def setup_hook(self) -> None:
         """Open the database, load content and index, load the cogs; sync a dev guild."""
@@ -152,8 +160,7 @@ class LookBackBot(commands.AutoShardedBot):
             transient=(discord.HTTPException,),
             event_ops=DiscordEventOps(self),
         )
-        delivery.watch = self.awards_watch = self.services.awards
-        self.moderation = self.services.moderation
+        delivery.watch = self.services.awards
         await self.tree.set_translator(JapaneseTranslator())
         for extension in EXTENSIONS:
             try:

@@ -37,15 +37,6 @@ NOT_INSTALLED_HERE = (
 
 log = logging.getLogger(__name__)
 
-# Discord error codes that no retry can fix.
-_PERMANENT_CODES = {
-    10003: "the reminder channel was deleted",
-    10013: "the user no longer exists",
-    50001: "the bot cannot see the reminder channel",
-    50007: "their direct messages are closed",
-    50013: "the bot lacks permission to post in the reminder channel",
-}
-
 
 class RemindMeButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"lb:remind:(?P<key>[a-z0-9-]{1,64})"

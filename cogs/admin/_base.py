@@ -4,6 +4,7 @@ autocomplete callbacks, the discord.py facts the moderation rules read, and savi
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -62,26 +63,37 @@ def _admin_of(interaction: discord.Interaction[Any]) -> AdminBase:
     return cog
 
 
+ChoiceSource = Callable[[AdminService, int], Awaitable[list[tuple[str, str]]]]
+
+
+async def _moderator_choices(
+    interaction: discord.Interaction[Any], source: ChoiceSource
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for /admin: `source`'s (label, value) pairs for moderators of this server,
+    nothing for anyone else (autocomplete runs no command check), nothing on any error."""
+    try:
+        cog = _admin_of(interaction)
+        guild_id = interaction.guild_id
+        if guild_id is None or not await cog.admin.is_moderator(guild_id, actor_of(interaction)):
+            return []
+        found = await source(cog.admin, guild_id)
+        return [app_commands.Choice(name=label, value=value) for label, value in found]
+    except Exception:
+        log.exception("Admin autocomplete failed")
+        return []
+
+
 def _entries(kind: Kind, scope: Scope) -> Any:
     """An autocomplete callback: this server's entries of `kind`, for moderators only."""
 
     async def complete(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            cog = _admin_of(interaction)
-            guild_id = interaction.guild_id
-            if guild_id is None or not await cog.admin.is_moderator(
-                guild_id, actor_of(interaction)
-            ):
-                return []
-            if scope == "shipped" and current.startswith("hidden:"):
-                return []
-            found = await cog.admin.entry_choices(guild_id, kind, current, scope)
-            return [app_commands.Choice(name=label, value=key) for label, key in found]
-        except Exception:
-            log.exception("Admin autocomplete failed")
+        if scope == "shipped" and current.startswith("hidden:"):
             return []
+        return await _moderator_choices(
+            interaction, lambda admin, guild_id: admin.entry_choices(guild_id, kind, current, scope)
+        )
 
     return complete
 
@@ -92,18 +104,9 @@ def _hidden(kind: Kind) -> Any:
     async def complete(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            cog = _admin_of(interaction)
-            guild_id = interaction.guild_id
-            if guild_id is None or not await cog.admin.is_moderator(
-                guild_id, actor_of(interaction)
-            ):
-                return []
-            found = await cog.admin.hidden_choices(guild_id, kind, current)
-            return [app_commands.Choice(name=label, value=key) for label, key in found]
-        except Exception:
-            log.exception("Admin autocomplete failed")
-            return []
+        return await _moderator_choices(
+            interaction, lambda admin, guild_id: admin.hidden_choices(guild_id, kind, current)
+        )
 
     return complete
 
@@ -112,16 +115,9 @@ async def _changes(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete: what this server changed, latest first (undo, history)."""
-    try:
-        cog = _admin_of(interaction)
-        guild_id = interaction.guild_id
-        if guild_id is None or not await cog.admin.is_moderator(guild_id, actor_of(interaction)):
-            return []
-        found = await cog.admin.change_choices(guild_id, current)
-        return [app_commands.Choice(name=label, value=value) for label, value in found]
-    except Exception:
-        log.exception("Admin autocomplete failed")
-        return []
+    return await _moderator_choices(
+        interaction, lambda admin, guild_id: admin.change_choices(guild_id, current)
+    )
 
 
 async def _zones(
