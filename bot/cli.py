@@ -65,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         "set, else the offline console.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")
+    parser.add_argument(
+        "--database",
+        help="SQLite file or postgresql:// URL (default: DATABASE_URL, else DATABASE_PATH)",
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run on Discord when a token is set, else the console")
     sub.add_parser("console", help="the offline console: slash commands in a terminal")
@@ -85,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _open(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.domain.factbase import FactBase
 
-    return await FactBase.open(settings.database_path)
+    return await FactBase.open(settings.database)
 
 
 async def _ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:

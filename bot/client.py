@@ -150,7 +150,7 @@ class LookBackBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Open the database, load content and index, load the cogs; sync a dev guild."""
         if self._service is None:
-            self._service = await FactBase.open(self.settings.database_path)
+            self._service = await FactBase.open(self.settings.database)
         delivery = self.reminder_delivery = ReminderDelivery(self)
         self.services = build_services(
             self._service,

@@ -33,6 +33,9 @@ MAX_GRACE_SECONDS = 30 * 86_400
 #: Discord caps a bot at this many shards per process group in practice; far above any need.
 MAX_SHARDS = 16_384
 
+#: The URLs DATABASE_URL (and `--database`) accept.
+_DATABASE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -97,6 +100,12 @@ class Settings(BaseSettings):
     database_path: Path = Field(
         Path(DEFAULT_DATABASE), alias="DATABASE_PATH", description="The SQLite fact base file"
     )
+    database_url: OptionalText = Field(
+        None,
+        alias="DATABASE_URL",
+        repr=False,  # it may hold a password
+        description="postgresql://… selects PostgreSQL; sqlite:///path a SQLite file",
+    )
     owner_ids: IdList = Field(
         frozenset(), alias="OWNER_IDS", description="Users who may always use /admin"
     )
@@ -146,6 +155,13 @@ class Settings(BaseSettings):
             return Path(value.strip()).expanduser()
         return value
 
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(_DATABASE_SCHEMES):
+            raise ValueError("must start with postgresql://, postgres:// or sqlite:///")
+        return value
+
     @field_validator("shard_ids", mode="after")
     @classmethod
     def _sorted(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
@@ -169,16 +185,30 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def database(self) -> Path | str:
+        """Where the data lives: DATABASE_URL when set, else the file DATABASE_PATH."""
+        return self.database_url or self.database_path
+
+    @property
     def has_token(self) -> bool:
         """True when a Discord token is configured."""
         return bool(self.token)
 
     def with_database(self, path: Path | str) -> Settings:
-        """The same settings on another database (`--database`), validated like the setting."""
+        """The same settings on another database (`--database`: a file path or a URL),
+        validated like the setting."""
+        values = self.model_dump()
+        text = str(path)
+        if text.startswith(_DATABASE_SCHEMES):
+            values["database_url"] = text
+        else:
+            values["database_url"] = None
+            values["database_path"] = text
         try:
-            return type(self).model_validate({**self.model_dump(), "database_path": str(path)})
+            return type(self).model_validate(values)
         except ValidationError as exc:
-            raise SettingsError(_one_line(exc).replace("DATABASE_PATH", "--database")) from None
+            message = _one_line(exc).replace("DATABASE_PATH", "--database")
+            raise SettingsError(message.replace("DATABASE_URL", "--database")) from None
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.factbase import FactBase
+from tests import pgserver
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LOOKBACK_SHARED", ROOT.parent / "shared"))
@@ -56,6 +57,29 @@ def _databases_closed() -> Iterator[None]:
 async def service(tmp_path: Path) -> AsyncIterator[FactBase]:
     """The fact base on a fresh temporary SQLite file, loaded with the shipped pack."""
     fb = await FactBase.open(tmp_path / "lookback.db")
+    try:
+        yield fb
+    finally:
+        await fb.close()
+
+
+#: The storage backends the storage and service tests run on (`db_location`).
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=BACKENDS)
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's database lives, once per backend: a fresh SQLite file, or a fresh
+    database on this test process's PostgreSQL server (`tests/pgserver.py`)."""
+    if request.param == "sqlite":
+        return tmp_path / "lookback.db"
+    return pgserver.server().new_database()
+
+
+@pytest.fixture
+async def any_service(db_location: Path | str) -> AsyncIterator[FactBase]:
+    """The fact base loaded with the shipped pack, on each backend in turn."""
+    fb = await FactBase.open(db_location)
     try:
         yield fb
     finally:

@@ -302,7 +302,7 @@ class AdminService:
         is written and the moderator is asked to look again.
         """
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(guild_id=guild_id) as conn:
                 if await self._state(kind, key, guild_id) != old:
                     raise _Conflict
                 await self._write(conn, kind, key, guild_id, new, actor_id)
@@ -635,7 +635,7 @@ class AdminService:
         if not change.changed:
             return change
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(guild_id=guild_id) as conn:
                 await self.db.save_guild_settings(after, conn=conn)
                 await self.db.add_audit(
                     guild_id,
@@ -989,7 +989,7 @@ class AdminService:
         touched: list[tuple[Kind, str]] = []
         settings_changed = False
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(guild_id=guild_id) as conn:
                 for entry in plan.entries:
                     old = await self._state(entry.kind, entry.key, guild_id)
                     # A hidden shipped entry stays hidden underneath the imported version.

@@ -1,8 +1,8 @@
 """The storage interface: what the services need, whatever database holds it.
 
-`bot.storage.sqlite.Database` implements it (checked by mypy where the services are built).
-A second backend adds a sibling package implementing the same methods, returning the same
-records (`bot.domain.models`); the services, cogs, matcher and scheduler do not change.
+`bot.storage.sqlite.Database` and `bot.storage.postgres.Database` implement it (checked by
+mypy where `open_storage` returns them), returning the same records (`bot.domain.models`); the
+services, cogs, matcher and scheduler do not know which one runs.
 """
 
 from __future__ import annotations
@@ -331,8 +331,14 @@ class Storage(Protocol):
         """Close the connection."""
         ...
 
-    def transaction(self, wait: float | None = None) -> AbstractAsyncContextManager[Transaction]:
-        """One write transaction: everything inside commits together or not at all."""
+    def transaction(
+        self, wait: float | None = None, *, guild_id: int | None = None
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """One write transaction: everything inside commits together or not at all.
+
+        `guild_id`: the server whose rows are read and then written inside; no other process
+        writes that server's rows until the commit (PostgreSQL: `pg_advisory_xact_lock`).
+        """
         ...
 
     async def migrate(self) -> list[int]:

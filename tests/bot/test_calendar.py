@@ -11,7 +11,7 @@ import icalendar
 
 from bot.domain.calendar import build_calendar, google_calendar_url, uid_of, upcoming_dated
 from bot.domain.models import Entry
-from bot.storage.sqlite.database import Database
+from bot.storage import open_storage
 
 NOW = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
 
@@ -73,8 +73,8 @@ def test_rfc5545_crlf_and_folding() -> None:
     assert b"VERSION:2.0" in data and b"PRODID:" in data
 
 
-async def test_sequence_rises_only_when_the_date_moves(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+async def test_sequence_rises_only_when_the_date_moves(db_location: Path | str) -> None:
+    db = await open_storage(db_location)
     try:
         start = TIMED.starts_at
         assert start is not None

@@ -1,7 +1,8 @@
-"""The fact base against a real temporary SQLite file."""
+"""The fact base against a real temporary SQLite file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -10,8 +11,17 @@ import pytest
 from bot.domain.factbase import FactBase
 from bot.domain.models import Entry
 from bot.domain.pack import load_pack, shipped_pack_path
+from bot.storage import open_storage
+from bot.storage.interface import Storage
 from bot.storage.sqlite.database import Database
+from tests import pgserver
 from tests.conftest import fact, write_pack
+
+
+@pytest.fixture
+def service(any_service: FactBase) -> FactBase:
+    """These tests run on both backends."""
+    return any_service
 
 
 async def test_new_database_is_wal_with_foreign_keys_and_all_migrations(tmp_path: Path) -> None:
@@ -59,8 +69,10 @@ async def test_migrations_upgrade_an_existing_database_and_keep_its_rows(tmp_pat
         await db.close()
 
 
-async def test_shipped_pack_loads_once_and_reimports_idempotently(tmp_path: Path) -> None:
-    path = tmp_path / "lb.db"
+async def test_shipped_pack_loads_once_and_reimports_idempotently(
+    db_location: Path | str,
+) -> None:
+    path = db_location
     fb = await FactBase.open(path)
     first = await fb.db.stats()
     assert first.facts == load_pack(shipped_pack_path()).count("fact")
@@ -74,11 +86,11 @@ async def test_shipped_pack_loads_once_and_reimports_idempotently(tmp_path: Path
 
 
 async def test_pack_upgrade_replaces_shipped_rows_but_not_servers_or_imports(
-    tmp_path: Path,
+    tmp_path: Path, db_location: Path | str
 ) -> None:
     v1 = write_pack(tmp_path / "v1.json", facts=[fact("a", "A", "one"), fact("b", "B", "two")])
     v2 = write_pack(tmp_path / "v2.json", facts=[fact("a", "A", "uno")])
-    db = await Database.open(tmp_path / "u.db")
+    db = await open_storage(db_location)
     fb = FactBase(db)
     try:
         await fb.load_shipped_pack(v1)
@@ -151,3 +163,78 @@ async def test_a_failed_transaction_changes_nothing(service: FactBase) -> None:
             )
             raise RuntimeError("boom")
     assert await service.db.count_rows("fact", 9) == before
+
+
+async def test_a_new_postgresql_database_gets_every_migration_once() -> None:
+    url = pgserver.server().new_database()
+    db = await open_storage(url)
+    try:
+        assert await db.schema_version() >= 4
+        assert await db.migrate() == []  # nothing applied twice
+        assert await db.integrity_check() == "ok"
+    finally:
+        await db.close()
+    again = await open_storage(url)  # a second process starting later: nothing to apply
+    try:
+        assert await again.migrate() == []
+    finally:
+        await again.close()
+
+
+async def _columns(db: Storage) -> dict[str, set[str]]:
+    """Every table's column names, as the backend's own catalogue lists them."""
+    conn = db._conn if isinstance(db, Database) else None  # type: ignore[attr-defined]
+    if conn is not None:
+        out: dict[str, set[str]] = {}
+        tables = await conn.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        for (name,) in tables:
+            rows = await conn.execute_fetchall(f"PRAGMA table_info({name})")
+            out[name] = {row[1] for row in rows}
+        return out
+    rows = await db._fetch(  # type: ignore[attr-defined]
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = 'public'"
+    )
+    found: dict[str, set[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, set()).add(column)
+    return found
+
+
+async def test_both_backends_have_the_same_tables_and_columns(tmp_path: Path) -> None:
+    sqlite_db = await open_storage(tmp_path / "schema.db")
+    postgres_db = await open_storage(pgserver.server().new_database())
+    try:
+        assert await _columns(sqlite_db) == await _columns(postgres_db)
+        assert await sqlite_db.schema_version() == await postgres_db.schema_version()
+    finally:
+        await sqlite_db.close()
+        await postgres_db.close()
+
+
+async def test_a_server_write_waits_for_another_writer_of_that_server(
+    any_service: FactBase, db_location: Path | str
+) -> None:
+    """Read-then-write of one server's rows: a second writer of that server waits for the first
+    to commit (PostgreSQL's advisory lock; SQLite's one write lock), then sees its row."""
+    first, second = any_service.db, await open_storage(db_location)
+    order: list[str] = []
+    try:
+        entry = Entry("fact", "lock", "Lock", "first", "S", "https://e.org", guild_id=77)
+        async with first.transaction(guild_id=77) as conn:
+            await first.save_entry(entry, conn=conn)
+
+            async def later_writer() -> None:
+                async with second.transaction(guild_id=77, wait=5):
+                    seen = await second.get_row("fact", "lock", 77)
+                    order.append(f"second saw {seen.text if seen else None}")
+
+            task = asyncio.create_task(later_writer())
+            await asyncio.sleep(0.3)
+            order.append("first commits")
+        await task
+        assert order == ["first commits", "second saw first"]
+    finally:
+        await second.close()

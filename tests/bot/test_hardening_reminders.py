@@ -13,7 +13,8 @@ import pytest
 
 from bot.domain.models import PlannedReminder, Reminder
 from bot.domain.reminders import Delivery, ReminderScheduler, shard_of
-from bot.storage.sqlite.database import Database
+from bot.storage import open_storage
+from bot.storage.interface import Storage
 
 NOW = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 LEASE = 30.0
@@ -32,8 +33,8 @@ def due(guild_id: int) -> PlannedReminder:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "r.db")
+async def db(db_location: Path | str) -> AsyncIterator[Storage]:
+    opened = await open_storage(db_location)
     try:
         yield opened
     finally:
@@ -51,7 +52,7 @@ class Recorder:
         return Delivery(message_id=len(self.sent))
 
 
-def scheduler(db: Database, owner: str, sender: Recorder, clock: list[dt.datetime], **kw):  # type: ignore[no-untyped-def]
+def scheduler(db: Storage, owner: str, sender: Recorder, clock: list[dt.datetime], **kw):  # type: ignore[no-untyped-def]
     return ReminderScheduler(
         db,
         sender,
@@ -63,7 +64,7 @@ def scheduler(db: Database, owner: str, sender: Recorder, clock: list[dt.datetim
     )
 
 
-async def test_a_claim_lost_to_another_process_is_not_sent(db: Database) -> None:
+async def test_a_claim_lost_to_another_process_is_not_sent(db: Storage) -> None:
     guild = guild_on_shard(0)
     await db.reminders.apply_plan(guild, [due(guild)], NOW - dt.timedelta(hours=1))
     clock = [NOW]
@@ -83,7 +84,7 @@ async def test_a_claim_lost_to_another_process_is_not_sent(db: Database) -> None
     assert row.claimed_by == "process-b"
 
 
-async def test_claims_honour_the_shard_filter(db: Database) -> None:
+async def test_claims_honour_the_shard_filter(db: Storage) -> None:
     mine = [guild_on_shard(0, n) for n in (1, 2)]
     theirs = [guild_on_shard(1, n) for n in (1, 2)]
     for guild in mine + theirs:

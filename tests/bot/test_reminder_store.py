@@ -1,4 +1,5 @@
-"""The reminder planner and store against a real SQLite file: planning, moving, claiming."""
+"""The reminder planner and store against a real SQLite file and a real PostgreSQL database:
+planning, moving, claiming."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from bot.domain.models import Entry, GuildSettings
 from bot.domain.reminders import DATE_ONLY_DAY_LEAD, effective_leads, plan_guild
-from bot.storage.sqlite.database import Database
+from bot.storage import open_storage
+from bot.storage.interface import Storage
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 DAY = 86400
@@ -62,8 +64,8 @@ def test_date_only_events_get_a_day_reminder_instead_of_hours() -> None:
     assert leads == [7 * DAY, DAY, DATE_ONLY_DAY_LEAD]
 
 
-async def test_apply_plan_adds_moves_and_cancels(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "r.db")
+async def test_apply_plan_adds_moves_and_cancels(db_location: Path | str) -> None:
+    db = await open_storage(db_location)
     try:
         settings = GuildSettings(1, reminder_channel_id=10)
         first = plan_guild(1, [event("gala", 3)], settings, [], NOW)
@@ -79,9 +81,9 @@ async def test_apply_plan_adds_moves_and_cancels(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_two_processes_never_claim_the_same_reminder(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    setup = await Database.open(path)
+async def test_two_processes_never_claim_the_same_reminder(db_location: Path | str) -> None:
+    path = db_location
+    setup = await open_storage(path)
     plans = []
     for guild in range(1, 41):
         plans = plan_guild(
@@ -89,13 +91,13 @@ async def test_two_processes_never_claim_the_same_reminder(tmp_path: Path) -> No
         )
         await setup.reminders.apply_plan(guild, plans, NOW)
     await setup.close()
-    a, b = await Database.open(path), await Database.open(path)
+    a, b = await open_storage(path), await open_storage(path)
     try:
         later = NOW + dt.timedelta(days=5)
         claims_a: list[int] = []
         claims_b: list[int] = []
 
-        async def drain(db: Database, owner: str, into: list[int]) -> None:
+        async def drain(db: Storage, owner: str, into: list[int]) -> None:
             while claimed := await db.reminders.claim_due(later, owner, 30, limit=7):
                 into.extend(r.id for r, _ in claimed)
                 await asyncio.sleep(0)

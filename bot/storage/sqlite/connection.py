@@ -261,8 +261,13 @@ class SQLiteConnection:
             await _run(self._conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @asynccontextmanager
-    async def transaction(self, wait: float | None = None) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, wait: float | None = None, *, guild_id: int | None = None
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: everything inside commits together or not at all.
+
+        `guild_id` names the server whose rows are read then written inside; SQLite's one
+        write lock (BEGIN IMMEDIATE) already keeps every other writer out, server or not.
 
         Tasks of this process share one connection, so transactions are serialised here; other
         processes are kept out by SQLite's own lock (BEGIN IMMEDIATE), waited for up to `wait`

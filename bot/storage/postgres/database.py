@@ -1,0 +1,19 @@
+"""`Database`: the PostgreSQL storage, one class made of its table groups."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.storage.postgres.content import ContentTables
+from bot.storage.postgres.event_sync import EventSyncTables
+from bot.storage.postgres.match_index import MatchIndexTables
+from bot.storage.postgres.reminders import ReminderStore
+from bot.storage.postgres.settings import SettingsTables
+
+
+class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables):
+    """The bot's fact base on PostgreSQL: every table group, on one pool of connections."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        super().__init__(pool, url)
+        self.reminders = ReminderStore(self)
