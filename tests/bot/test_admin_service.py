@@ -1,5 +1,5 @@
-"""The admin service against a real temporary SQLite file: permissions, scoping, audit and undo,
-events and reminder settings, export and import (all or nothing)."""
+"""The admin service against a real SQLite file and a real PostgreSQL database: permissions,
+scoping, audit and undo, events and reminder settings, export and import (all or nothing)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,12 @@ FACT = {
     "source_url": "https://example.org/lore",
     "spoiler": False,
 }
+
+
+@pytest.fixture
+def service(any_service: FactBase) -> FactBase:
+    """These tests run on both backends (SQLite and PostgreSQL)."""
+    return any_service
 
 
 @pytest.fixture

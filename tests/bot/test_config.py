@@ -119,3 +119,21 @@ def test_the_console_keeps_info_lines_off_the_terminal(
                 handler.close()
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+
+
+def test_database_url_selects_postgresql_and_a_path_keeps_sqlite() -> None:
+    url = "postgresql://bot:secret@db.example:5432/lookback"
+    settings = Settings.from_env({"DATABASE_URL": url}, None)
+    assert settings.database == url
+    assert "secret" not in repr(settings)
+    assert Settings.from_env({}, None).database == Path("lookback.db")
+    assert settings.with_database("other.db").database == Path("other.db")
+    assert Settings.from_env({}, None).with_database(url).database == url
+    assert Settings.from_env({"DATABASE_URL": "sqlite:///x.db"}, None).database == "sqlite:///x.db"
+
+
+def test_a_database_url_of_another_kind_is_refused() -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL: must start with postgresql://"):
+        Settings.from_env({"DATABASE_URL": "mysql://u@h/db"}, None)
+    with pytest.raises(SettingsError, match="--database"):
+        Settings.from_env({}, None).with_database("")

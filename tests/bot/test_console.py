@@ -14,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.console import Console, ConsoleInputError, parse_line, run_console
 from bot.domain.factbase import FactBase
+from tests import pgserver
 
 
 @pytest.mark.parametrize(
@@ -69,8 +70,8 @@ async def test_console_reads_piped_input(service: FactBase) -> None:
     assert "commands" not in text.split("Oshiyama")[-1]  # stopped at quit
 
 
-def test_cli_ask_json_and_stdin(tmp_path: Path) -> None:
-    db = str(tmp_path / "cli.db")
+def test_cli_ask_json_and_stdin(db_location: Path | str) -> None:
+    db = str(db_location)  # a SQLite file, then a postgresql:// URL
     out = io.StringIO()
     assert main(["--database", db, "ask", "--json", "who", "directed", "it"], stdout=out) == 0
     payload = json.loads(out.getvalue())
@@ -88,8 +89,8 @@ def test_cli_ask_json_and_stdin(tmp_path: Path) -> None:
     assert "Quote" in out.getvalue()
 
 
-def test_cli_export_import_round_trip(tmp_path: Path) -> None:
-    db = str(tmp_path / "a.db")
+def test_cli_export_import_round_trip(tmp_path: Path, db_location: Path | str) -> None:
+    db = str(db_location)
     exported = tmp_path / "export.json"
     assert main(["--database", db, "export", str(exported)], stdout=io.StringIO()) == 0
     doc = json.loads(exported.read_text("utf-8"))
@@ -105,7 +106,11 @@ def test_cli_export_import_round_trip(tmp_path: Path) -> None:
         }
     )
     exported.write_text(json.dumps(doc), "utf-8")
-    other = str(tmp_path / "b.db")
+    other = (
+        str(tmp_path / "b.db")
+        if isinstance(db_location, Path)
+        else pgserver.server().new_database()
+    )
     out = io.StringIO()
     assert main(["--database", other, "import", str(exported)], stdout=out) == 0
     assert "Imported" in out.getvalue()

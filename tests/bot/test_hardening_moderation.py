@@ -45,6 +45,12 @@ ROLES = {
 
 
 @pytest.fixture
+def service(any_service: FactBase) -> FactBase:
+    """These tests run on both backends (SQLite and PostgreSQL)."""
+    return any_service
+
+
+@pytest.fixture
 def admin(service: FactBase) -> AdminService:
     return AdminService(service)
 

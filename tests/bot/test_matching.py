@@ -257,9 +257,9 @@ def _record_analysis(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_start_up_reads_the_stored_index_instead_of_analysing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_location: Path | str
 ) -> None:
-    path = tmp_path / "lookback.db"
+    path = db_location  # SQLite and PostgreSQL
     first = await FactBase.open(path)  # a new database: analyses the shipped pack, stores it
     await first.close()
     analysed = _record_analysis(monkeypatch)
@@ -273,9 +273,9 @@ async def test_start_up_reads_the_stored_index_instead_of_analysing(
 
 
 async def test_an_import_stores_its_index_for_the_next_start(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_location: Path | str
 ) -> None:
-    path = tmp_path / "lookback.db"
+    path = db_location  # SQLite and PostgreSQL
     pack = load_pack(
         write_pack(
             tmp_path / "tram.json",
@@ -304,9 +304,9 @@ async def test_an_import_stores_its_index_for_the_next_start(
 
 
 async def test_run_time_edits_and_hides_are_in_the_index_now_and_after_a_restart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_location: Path | str
 ) -> None:
-    path = tmp_path / "lookback.db"
+    path = db_location  # SQLite and PostgreSQL
 
     def check(matcher: Matcher) -> None:
         hit = matcher.search("how long is the tram ride", guild_id=A_SERVER).best
