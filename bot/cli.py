@@ -1,4 +1,4 @@
-"""The `lookback-bot` command line: run, console, ask, import, export, sync."""
+"""The `lookback-bot` command line: run, console, ask, import, export, sync, copy-database."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -80,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     exp = sub.add_parser("export", help="write the shipped and imported content as a pack file")
     exp.add_argument("file", type=Path)
+    copy = sub.add_parser(
+        "copy-database",
+        help="copy everything into another database (SQLite file or postgresql:// URL), checked",
+    )
+    copy.add_argument("--from", dest="source", required=True, help="SQLite file or URL")
+    copy.add_argument("--to", dest="target", required=True, help="SQLite file or URL")
+    copy.add_argument(
+        "--force", action="store_true", help="replace everything in a target that holds rows"
+    )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="sync to one guild only (instant)")
     return parser
@@ -333,6 +343,66 @@ async def _export(settings: Settings, path: Path, stdout: TextIO) -> int:
     return 0
 
 
+def _location(text: str) -> Path | str:
+    """A `--from`/`--to` value: a URL as it is, anything else a file path."""
+    return text if "://" in text else Path(text).expanduser()
+
+
+async def _copy_database(args: argparse.Namespace, stdout: TextIO) -> int:
+    from bot.storage import open_storage
+    from bot.storage.copy import CopyRefused, copy_database
+    from bot.storage.postgres.connection import redact
+
+    source_at, target_at = _location(args.source), _location(args.target)
+    if str(source_at) == str(target_at):
+        raise CliFailure("Nothing was copied: --from and --to are the same.", EXIT_BAD_INPUT)
+    if isinstance(source_at, Path) and not source_at.is_file():
+        raise CliFailure(f"Nothing was copied: {source_at} does not exist.", EXIT_BAD_INPUT)
+    shown = {
+        "from": redact(str(source_at)),
+        "to": redact(str(target_at)),
+    }
+    progress = _Progress()
+    source = await open_storage(source_at)
+    try:
+        target = await open_storage(target_at)
+        try:
+            counted: dict[str, int] = {}
+
+            def advance(table: str, rows: int) -> None:
+                counted[table] = counted.get(table, 0) + rows
+                progress.say(f"  {table}: {counted[table]} rows")
+
+            started = time.perf_counter()
+            try:
+                checks = await copy_database(
+                    source,  # type: ignore[arg-type]
+                    target,  # type: ignore[arg-type]
+                    force=args.force,
+                    progress=advance,
+                )
+            except CopyRefused as exc:
+                raise CliFailure(f"Nothing was copied: {exc}.", EXIT_BAD_INPUT) from None
+            took = time.perf_counter() - started
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    stdout.write(f"Copied {shown['from']} to {shown['to']} in {took:.1f} s:\n")
+    width = max(len(c.table) for c in checks)
+    for check in checks:
+        verdict = "same" if check.ok else "DIFFERENT"
+        stdout.write(
+            f"  {check.table:<{width}}  {check.source_rows:>8} → {check.target_rows:>8} rows"
+            f"  sha256 {check.source_hash[:16]}  {verdict}\n"
+        )
+    bad = [c.table for c in checks if not c.ok]
+    if bad:
+        raise CliFailure(f"The copy differs from the source in {', '.join(bad)}.")
+    stdout.write(f"Every table checked: {sum(c.target_rows for c in checks)} rows, same content.\n")
+    return 0
+
+
 async def _console(settings: Settings) -> int:
     from bot.console import run_console
 
@@ -486,6 +556,8 @@ def _dispatch(
         return asyncio.run(_export(settings, args.file, stdout))
     if command == "sync":
         return _sync(settings, args.guild, stdout)
+    if command == "copy-database":
+        return asyncio.run(_copy_database(args, stdout))
     return EXIT_BAD_INPUT
 
 

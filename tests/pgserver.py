@@ -47,11 +47,17 @@ def _server_user() -> str | None:
         with contextlib.suppress(KeyError):
             pwd.getpwnam(name)
             return name
-    subprocess.run(
+    # A fresh machine (CI): make one. Another xdist worker may be doing the same right now.
+    made = subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", _USERS[1]],
-        check=True,
         capture_output=True,
+        text=True,
+        check=False,
     )
+    try:
+        pwd.getpwnam(_USERS[1])
+    except KeyError:
+        raise PostgresUnavailable(f"cannot create the user {_USERS[1]}: {made.stderr}") from None
     return _USERS[1]
 
 

@@ -7,11 +7,12 @@ import asyncpg
 from bot.storage.postgres.content import ContentTables
 from bot.storage.postgres.event_sync import EventSyncTables
 from bot.storage.postgres.match_index import MatchIndexTables
+from bot.storage.postgres.raw import RawTables
 from bot.storage.postgres.reminders import ReminderStore
 from bot.storage.postgres.settings import SettingsTables
 
 
-class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables):
+class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables, RawTables):
     """The bot's fact base on PostgreSQL: every table group, on one pool of connections."""
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:

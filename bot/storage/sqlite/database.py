@@ -9,11 +9,12 @@ import aiosqlite
 from bot.storage.sqlite.content import ContentTables
 from bot.storage.sqlite.event_sync import EventSyncTables
 from bot.storage.sqlite.match_index import MatchIndexTables
+from bot.storage.sqlite.raw import RawTables
 from bot.storage.sqlite.reminders import ReminderStore
 from bot.storage.sqlite.settings import SettingsTables
 
 
-class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables):
+class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables, RawTables):
     """The bot's SQLite fact base: every table group, on one connection."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, *, read_only: bool = False) -> None:
