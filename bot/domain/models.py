@@ -39,6 +39,13 @@ class Entry:
     date_only: bool = False  # the day is known, the time of day is not
     outcome: str = ""
     updated_at: str = ""
+    # Japanese text (optional; empty = none written): the title (an awards event's name), the
+    # answer / quote / section text, an awards event's outcome, and a Japanese source for it.
+    title_ja: str = ""
+    text_ja: str = ""
+    outcome_ja: str = ""
+    source_name_ja: str = ""
+    source_url_ja: str = ""
 
     @property
     def uid(self) -> str:
@@ -56,6 +63,42 @@ class Entry:
             day = f"{self.starts_at:%B} {self.starts_at.day}, {self.starts_at.year}"
             when = f"{day}." if self.date_only else f"{day}, {self.starts_at:%H:%M} UTC."
         return f"{when} {self.outcome}".strip()
+
+    @property
+    def ja_fields(self) -> dict[str, str]:
+        """The Japanese fields that are written, by name (`title`, `text`, `outcome`, …)."""
+        values = {
+            "title": self.title_ja,
+            "text": self.text_ja,
+            "outcome": self.outcome_ja,
+            "source_name": self.source_name_ja,
+            "source_url": self.source_url_ja,
+        }
+        return {name: value for name, value in values.items() if value}
+
+    @property
+    def has_japanese(self) -> bool:
+        """True when the entry's answer itself is written in Japanese (not only its title)."""
+        if self.kind == "awards":
+            return bool(self.title_ja) and (bool(self.outcome_ja) or not self.outcome)
+        return bool(self.text_ja)
+
+    def in_language(self, lang: str) -> Entry:
+        """The entry as read in `lang` ("ja" or "en"): the Japanese title, text, outcome and
+        source where they are written, the English ones elsewhere. English is unchanged."""
+        if lang != "ja":
+            return self
+        ja_source = bool(self.source_url_ja)
+        return replace(
+            self,
+            title=self.title_ja or self.title,
+            text=self.text_ja or self.text,
+            outcome=self.outcome_ja or self.outcome,
+            source_name=(self.source_name_ja or self.source_name)
+            if ja_source
+            else self.source_name,
+            source_url=self.source_url_ja or self.source_url,
+        )
 
     @property
     def is_shipped(self) -> bool:

@@ -183,13 +183,42 @@ class _Checker:
                 self._fail(name, "is not a known field")
 
 
-_COMMON_FIELDS = {"id", "aliases", "tags", "source_name", "source_url"}
-_FIELDS: dict[Kind, set[str]] = {
-    "fact": _COMMON_FIELDS | {"title", "answer", "spoiler"},
-    "quote": _COMMON_FIELDS | {"text", "speaker", "occasion", "said_on", "title"},
-    "synopsis": _COMMON_FIELDS | {"section", "title", "text", "spoiler"},
-    "awards": _COMMON_FIELDS | {"name", "ceremony", "starts_at", "date_only", "outcome"},
+#: The optional Japanese fields of each kind: pack field name → `Entry` field, with its limit.
+JA_FIELDS: Final[dict[Kind, dict[str, tuple[str, int]]]] = {
+    "fact": {"title_ja": ("title_ja", 100), "answer_ja": ("text_ja", 1500)},
+    "quote": {"title_ja": ("title_ja", 100), "text_ja": ("text_ja", 1500)},
+    "synopsis": {"title_ja": ("title_ja", 100), "text_ja": ("text_ja", 6000)},
+    "awards": {"name_ja": ("title_ja", 100), "outcome_ja": ("outcome_ja", 1500)},
 }
+_JA_SOURCE_FIELDS: Final = {"source_name_ja", "source_url_ja"}
+_COMMON_FIELDS = {"id", "aliases", "tags", "source_name", "source_url"} | _JA_SOURCE_FIELDS
+_FIELDS: dict[Kind, set[str]] = {
+    "fact": _COMMON_FIELDS | {"title", "answer", "spoiler"} | set(JA_FIELDS["fact"]),
+    "quote": _COMMON_FIELDS
+    | {"text", "speaker", "occasion", "said_on", "title"}
+    | set(JA_FIELDS["quote"]),
+    "synopsis": _COMMON_FIELDS
+    | {"section", "title", "text", "spoiler"}
+    | set(JA_FIELDS["synopsis"]),
+    "awards": _COMMON_FIELDS
+    | {"name", "ceremony", "starts_at", "date_only", "outcome"}
+    | set(JA_FIELDS["awards"]),
+}
+
+
+def _japanese(kind: Kind, c: _Checker, where: str, problems: PackProblems) -> dict[str, str]:
+    """The optional Japanese fields of one raw entry, as `Entry` keyword arguments."""
+    values: dict[str, str] = {}
+    for name, (field_name, limit) in JA_FIELDS[kind].items():
+        values[field_name] = c.text(name, max_len=limit, required=False)
+    values["source_name_ja"] = c.text("source_name_ja", max_len=200, required=False)
+    url = c.raw.get("source_url_ja")
+    values["source_url_ja"] = c.url("source_url_ja") if url not in (None, "") else ""
+    if bool(values["source_name_ja"]) != bool(values["source_url_ja"]):
+        problems.add(f"{where} › source_url_ja", "source_name_ja and source_url_ja go together")
+    if values["outcome_ja" if kind == "awards" else "text_ja"] and not values["title_ja"]:
+        problems.add(f"{where} › title_ja", "is needed when the Japanese text is given")
+    return values
 
 
 def _has_surrogates(text: str) -> bool:
@@ -229,6 +258,7 @@ def parse_entry(
         "tags": c.strings("tags", max_len=32, pattern=_TAG, max_items=20),
     }
     c.unknown_fields(_FIELDS[kind])
+    common |= _japanese(kind, c, where, problems)
     entry: Entry
     if kind == "fact":
         entry = Entry(
@@ -490,6 +520,11 @@ def entry_to_raw(entry: Entry) -> dict[str, Any]:
         "source_name": entry.source_name,
         "source_url": entry.source_url,
     }
+    for name, (field_name, _limit) in JA_FIELDS[entry.kind].items():
+        if value := getattr(entry, field_name):
+            raw[name] = value
+    if entry.source_url_ja:
+        raw |= {"source_name_ja": entry.source_name_ja, "source_url_ja": entry.source_url_ja}
     return raw
 
 

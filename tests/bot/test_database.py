@@ -52,10 +52,12 @@ async def test_migrations_upgrade_an_existing_database_and_keep_its_rows(tmp_pat
     db = await Database.open(path)
     await db.save_entry(Entry("fact", "ours", "Ours", "kept", "S", "https://e.org", guild_id=42))
     await db.close()
-    # Turn it back into a first-release database: undo migration 2.
+    # Turn it back into a first-release database: undo migrations 2 and 5.
     conn = sqlite3.connect(path)
     conn.executescript(
         "DROP TABLE reminders; DROP TABLE subscriptions;"
+        " ALTER TABLE facts DROP COLUMN ja; ALTER TABLE quotes DROP COLUMN ja;"
+        " ALTER TABLE synopsis_sections DROP COLUMN ja; ALTER TABLE awards_events DROP COLUMN ja;"
         " DELETE FROM schema_migrations WHERE version > 1;"
     )
     conn.close()
@@ -238,3 +240,24 @@ async def test_a_server_write_waits_for_another_writer_of_that_server(
         assert order == ["first commits", "second saw first"]
     finally:
         await second.close()
+
+
+async def test_japanese_fields_are_stored_and_read_back(db_location: Path | str) -> None:
+    db = await open_storage(db_location)
+    try:
+        entry = Entry(
+            "fact", "ours", "Ours", "kept", "S", "https://e.org", guild_id=42,
+            title_ja="私たちの", text_ja="保存されます", source_name_ja="出典",
+            source_url_ja="https://example.jp/",
+        )  # fmt: skip
+        await db.save_entry(entry)
+        back = await db.get_row("fact", "ours", 42)
+        assert back is not None
+        assert back.ja_fields == entry.ja_fields
+        assert back.in_language("ja").text == "保存されます"
+        await db.save_entry(entry.with_changes(text_ja="", title_ja="", source_name_ja="",
+                                               source_url_ja=""))  # fmt: skip
+        cleared = await db.get_row("fact", "ours", 42)
+        assert cleared is not None and cleared.ja_fields == {}
+    finally:
+        await db.close()

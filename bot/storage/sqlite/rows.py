@@ -68,7 +68,17 @@ def _row_to_entry(kind: Kind, row: aiosqlite.Row) -> Entry:
         date_only=bool(row["date_only"]) if "date_only" in keys else False,
         outcome=row["outcome"] if kind == "awards" else "",
         updated_at=row["updated_at"],
+        **_ja_from_json(row["ja"]),
     )
+
+
+_JA_KEYS = ("title", "text", "outcome", "source_name", "source_url")
+
+
+def _ja_from_json(value: str | dict[str, Any] | None) -> dict[str, str]:
+    """The `Entry` keyword arguments of a stored `ja` object ({"title": …, "text": …})."""
+    stored = json.loads(value) if isinstance(value, str) else (value or {})
+    return {f"{key}_ja": str(stored[key]) for key in _JA_KEYS if stored.get(key)}
 
 
 def _entry_to_row(entry: Entry, origin: str, actor: int | None) -> dict[str, Any]:
@@ -85,6 +95,7 @@ def _entry_to_row(entry: Entry, origin: str, actor: int | None) -> dict[str, Any
         "updated_at": now_iso(),
         table.title_column: entry.title,
         table.text_column: entry.outcome if entry.kind == "awards" else entry.text,
+        "ja": json.dumps(entry.ja_fields, ensure_ascii=False, sort_keys=True),
     }
     values = {
         "spoiler": int(entry.spoiler),
@@ -110,6 +121,7 @@ def entry_snapshot(entry: Entry | None) -> dict[str, Any] | None:
         row.pop(volatile)
     row["aliases"] = list(entry.aliases)
     row["tags"] = list(entry.tags)
+    row["ja"] = entry.ja_fields
     return row
 
 
@@ -136,6 +148,7 @@ def entry_from_snapshot(kind: Kind, guild_id: int, snapshot: dict[str, Any]) -> 
         ceremony=snapshot.get("ceremony", ""),
         starts_at=parse_utc(snapshot.get("starts_at")),
         date_only=bool(snapshot.get("date_only", False)),
+        **_ja_from_json(snapshot.get("ja")),
     )
 
 
