@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # Every layer reads discord.py's clock while the bot runs (simcord's virtual time drives it).
 use_clock(lambda: discord.utils.utcnow())
 
+#: Discord allows one identify per bucket every 5 seconds.
+IDENTIFY_INTERVAL = 5.0
+
 EXTENSIONS: tuple[str, ...] = (
     "cogs.facts",
     "cogs.quotes",
@@ -129,6 +132,8 @@ class LookBackBot(commands.AutoShardedBot):
         self.reminder_delivery: ReminderDelivery | None = None
         #: Freeze the loaded index out of the garbage collector (`run_bot` sets it).
         self.settle_memory_after_setup = False
+        #: Discord's `max_concurrency` for this bot (1 unless Discord granted large bot sharding).
+        self.identify_concurrency = 1
 
     @property
     def service(self) -> FactBase:
@@ -151,6 +156,8 @@ class LookBackBot(commands.AutoShardedBot):
         """Open the database, load content and index, load the cogs; sync a dev guild."""
         if self._service is None:
             self._service = await FactBase.open(self.settings.database)
+        if await self._service.follow_changes():
+            log.info("Following entry changes made by other processes on the database")
         delivery = self.reminder_delivery = ReminderDelivery(self)
         self.services = build_services(
             self._service,
@@ -175,6 +182,16 @@ class LookBackBot(commands.AutoShardedBot):
             log.info("Synced %d commands to the development guild %s", len(synced), guild.id)
         if self.settle_memory_after_setup:
             settle_memory()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Several processes on one PostgreSQL database take turns to log in (one identify per
+        IDENTIFY_INTERVAL per bucket, whichever process); else discord.py's own pacing."""
+        bucket = (shard_id or 0) % max(1, self.identify_concurrency)
+        if self._service is not None and await self._service.db.identify_slot(
+            bucket, IDENTIFY_INTERVAL
+        ):
+            return
+        await super().before_identify_hook(shard_id, initial=initial)
 
     async def on_ready(self) -> None:
         """Log the connection (commands are never synced here: see `lookback-bot sync`)."""

@@ -222,6 +222,35 @@ class FactBase:
         await self._store_vocabulary()
         return count
 
+    # -- changes made elsewhere ---------------------------------------------------------------
+
+    async def refresh_entry(self, guild_id: int, kind: Kind, key: str) -> None:
+        """Bring the matcher in line with the database for one entry of one server."""
+        own = await self.db.get_row(kind, key, guild_id)
+        if own is not None:
+            self.matcher.upsert(own)
+        else:
+            self.matcher.remove(kind, key, guild_id)
+        # `remove` forgets the mask too; the hidden flag in the database decides.
+        self.matcher.set_hidden(guild_id, kind, key, await self.db.is_hidden(guild_id, kind, key))
+
+    async def follow_changes(self) -> bool:
+        """Keep the matcher in step with entries other processes change (a moderator's edit
+        there is answered here within a second); False when the storage has no such notices
+        (SQLite: one process per file)."""
+        return await self.db.listen_changes(self._changed_elsewhere)
+
+    async def _changed_elsewhere(self, guild_id: int, kind: str, key: str) -> None:
+        try:
+            if kind not in KINDS:  # "*": a bulk write, reload everything
+                await self.reindex()
+            else:
+                await self.refresh_entry(guild_id, kind, key)  # type: ignore[arg-type]
+        except Exception:
+            log.exception("Could not follow a change of %s:%s in %s", kind, key, guild_id)
+        else:
+            log.debug("Followed a change of %s:%s in %s made elsewhere", kind, key, guild_id)
+
     # -- look-ups ---------------------------------------------------------------------------
 
     async def _matches(self, *groups: Sequence[Hit]) -> list[list[Match]]:

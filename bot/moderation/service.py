@@ -325,15 +325,8 @@ class AdminService:
 
     async def _refresh_index(self, guild_id: int, refs: Iterable[tuple[Kind, str]]) -> None:
         """Bring the matcher in line with the database for these entries of one server."""
-        matcher = self.facts.matcher
         for kind, key in refs:
-            own = await self.db.get_row(kind, key, guild_id)
-            if own is not None:
-                matcher.upsert(own)
-            else:
-                matcher.remove(kind, key, guild_id)
-            # `remove` forgets the mask too; the hidden flag in the database decides.
-            matcher.set_hidden(guild_id, kind, key, await self.db.is_hidden(guild_id, kind, key))
+            await self.facts.refresh_entry(guild_id, kind, key)
 
     async def reschedule(self, guild_id: int) -> None:
         """Re-plan the server's awards reminders (events or reminder settings changed)."""

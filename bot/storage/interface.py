@@ -8,7 +8,7 @@ services, cogs, matcher and scheduler do not know which one runs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,8 @@ from bot.domain.models import (
 
 #: An open write transaction of the backend (its connection), passed back to group writes.
 Transaction = Any
+#: Told (guild_id, kind, key) of an entry another process changed.
+ChangeCallback = Callable[[int, str, str], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -329,6 +331,19 @@ class Storage(Protocol):
 
     async def close(self) -> None:
         """Close the connection."""
+        ...
+
+    # -- several processes on one database ----------------------------------------------------
+
+    async def listen_changes(self, callback: ChangeCallback) -> bool:
+        """Call `callback(guild_id, kind, key)` whenever another process commits a change of a
+        server's entry (guild_id -1 and kind "*": many changed); False when the backend has no
+        such notices (SQLite)."""
+        ...
+
+    async def identify_slot(self, bucket: int, interval: float) -> bool:
+        """Wait for this identify bucket's turn among every process on the database, and keep
+        it for `interval` seconds; False when the backend cannot pace processes (SQLite)."""
         ...
 
     def transaction(

@@ -124,6 +124,8 @@ class PostgresConnection:
 
     async def close(self) -> None:
         """Stop listening and close every connection."""
+        for task in list(self._pending):
+            task.cancel()
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
@@ -250,13 +252,37 @@ class PostgresConnection:
         payload = f"{self._origin}\x1f{guild_id}\x1f{kind}\x1f{key}"
         await conn.execute("SELECT pg_notify($1, $2)", CHANGES_CHANNEL, payload)
 
-    async def listen_changes(self, callback: ChangeListener) -> None:
-        """Call `callback(guild_id, kind, key)` for every entry another process changes."""
+    async def listen_changes(self, callback: ChangeListener) -> bool:
+        """Call `callback(guild_id, kind, key)` for every entry another process changes
+        (one extra connection, LISTENing)."""
         self._on_change.append(callback)
-        if self._listener is not None:
-            return
-        self._listener = await asyncpg.connect(self.url)
-        await self._listener.add_listener(CHANGES_CHANNEL, self._heard)
+        if self._listener is None:
+            self._listener = await asyncpg.connect(self.url)
+            await self._listener.add_listener(CHANGES_CHANNEL, self._heard)
+        return True
+
+    async def identify_slot(self, bucket: int, interval: float) -> bool:
+        """Wait until no process of this database identified in `bucket` for `interval`
+        seconds, then take the turn: an advisory lock on its own connection, released
+        `interval` seconds later (Discord's identify rate, across processes)."""
+        conn = await asyncpg.connect(self.url)
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1::bigint)", IDENTIFY_LOCK + bucket)
+        except BaseException:
+            await conn.close()
+            raise
+
+        async def release() -> None:
+            try:
+                await asyncio.sleep(interval)
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close()  # ends the session: its advisory lock goes with it
+
+        task = asyncio.get_running_loop().create_task(release())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return True
 
     def _heard(self, conn: Any, pid: int, channel: str, payload: str) -> None:
         try:

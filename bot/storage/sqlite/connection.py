@@ -310,6 +310,16 @@ class SQLiteConnection:
         except sqlite3.Error as exc:
             log.error("ROLLBACK failed: %s", exc)
 
+    # -- several processes ------------------------------------------------------------------
+
+    async def listen_changes(self, callback: Any) -> bool:
+        """SQLite has no notices between processes: False (one process per file)."""
+        return False
+
+    async def identify_slot(self, bucket: int, interval: float) -> bool:
+        """SQLite cannot pace several processes' logins: False (discord.py's own pacing)."""
+        return False
+
     # -- migrations ---------------------------------------------------------------------------
 
     async def migrate(self) -> list[int]:

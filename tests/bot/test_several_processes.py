@@ -1,0 +1,97 @@
+"""Several bot processes on one PostgreSQL database: what one changes, the others answer with;
+logins take turns. Each "process" here is its own fact base with its own connection pool."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.domain.factbase import FactBase
+from bot.domain.pack import load_pack
+from bot.moderation.service import AdminService
+from tests import pgserver
+from tests.conftest import fact, write_pack
+
+GUILD = 1_000_000_000_000_001
+MOD = 42
+
+
+async def _within(seconds: float, condition: Callable[[], bool]) -> float:
+    """How long `condition` took to hold (fails after `seconds`)."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not within {seconds} s")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
+def _best(service: FactBase, question: str) -> str | None:
+    hit = service.matcher.search(question, guild_id=GUILD).best
+    return f"{hit.key}@{hit.guild_id}" if hit else None
+
+
+async def test_a_moderators_edit_in_one_process_is_answered_by_the_other_within_a_second(
+    tmp_path: Path,
+) -> None:
+    url = pgserver.server().new_database()
+    first = await FactBase.open(url)
+    second = await FactBase.open(url)
+    try:
+        assert await second.follow_changes() is True
+        assert _best(second, "how long is the tram ride") != f"runtime@{GUILD}"
+
+        await AdminService(first).edit_entry(
+            GUILD, MOD, "fact", "runtime", {"aliases": ["how long is the tram ride"]}
+        )
+        await _within(1.0, lambda: _best(second, "how long is the tram ride") == f"runtime@{GUILD}")
+
+        await AdminService(first).hide_entry(GUILD, MOD, "fact", "director")
+        await _within(
+            1.0, lambda: (_best(second, "who directed it") or "").split("@")[0] != "director"
+        )
+        # Another server is untouched.
+        hit = second.matcher.search("who directed it", guild_id=7).best
+        assert hit is not None and hit.key == "director"
+
+        # A bulk import there: the other process reloads its whole index.
+        pack = load_pack(
+            write_pack(
+                tmp_path / "p.json", facts=[fact(f"bulk-{n}", f"Bulk {n}") for n in range(60)]
+            )
+        )
+        await first.import_pack(pack)
+        await _within(3.0, lambda: (second.matcher.search("bulk 42").best or None) is not None)
+        best = second.matcher.search("bulk 42").best
+        assert best is not None and best.key == "bulk-42"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_sqlite_fact_base_has_no_notices_to_follow(tmp_path: Path) -> None:
+    service = await FactBase.open(tmp_path / "one.db")
+    try:
+        assert await service.follow_changes() is False
+        assert await service.db.identify_slot(0, 0.1) is False
+    finally:
+        await service.close()
+
+
+async def test_logins_of_two_processes_take_turns() -> None:
+    url = pgserver.server().new_database()
+    first, second = await FactBase.open(url), await FactBase.open(url)
+    try:
+        started = time.monotonic()
+        assert await first.db.identify_slot(0, 0.6) is True
+        assert await second.db.identify_slot(0, 0.6) is True  # waits for the first's turn
+        waited = time.monotonic() - started
+        assert 0.5 <= waited < 3.0
+        started = time.monotonic()
+        assert await second.db.identify_slot(1, 0.6) is True  # another bucket: no wait
+        assert time.monotonic() - started < 0.5
+    finally:
+        await first.close()
+        await second.close()
