@@ -4,12 +4,18 @@ logins take turns. Each "process" here is its own fact base with its own connect
 from __future__ import annotations
 
 import asyncio
+import socket
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from bot.domain.factbase import FactBase
 from bot.domain.pack import load_pack
+from bot.errors import database_unavailable
 from bot.moderation.service import AdminService
 from tests import pgserver
 from tests.conftest import fact, write_pack
@@ -95,3 +101,38 @@ async def test_logins_of_two_processes_take_turns() -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_lost_connection_is_a_storage_fault_and_the_next_try_works() -> None:
+    server = pgserver.server()
+    url = server.new_database()
+    service = await FactBase.open(url)
+    try:
+        admin = AdminService(service)
+        name = url.rsplit("/", 1)[1]
+        server.psql(  # the server drops this database's connections (a restart, a failover)
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        )
+        with pytest.raises(sqlite3.Error) as failed:  # the storage faults the bot words
+            await admin.edit_entry(GUILD, MOD, "fact", "runtime", {"aliases": ["first try"]})
+        told = database_unavailable(failed.value)  # what bot/ui/errors.py tells the user
+        assert told is not None and "nothing was changed" in told.message
+        await admin.edit_entry(GUILD, MOD, "fact", "runtime", {"aliases": ["second try"]})
+        assert _best(service, "second try") == f"runtime@{GUILD}"
+    finally:
+        await service.close()
+
+
+def test_an_unreachable_or_wrong_database_is_one_line_for_the_operator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = pgserver.server()
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()
+    assert main(["--database", f"postgresql://u:pw@127.0.0.1:{port}/x", "ask", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert "Cannot reach PostgreSQL" in err and "pw" not in err
+    assert main(["--database", server.url("no_such_database"), "ask", "hi"]) == 2
+    assert "refused the connection" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from bot.domain.timeutil import now_iso
+from bot.errors import DB_BUSY, DB_FAILING, DB_READ_ONLY, WriteRefused
+from bot.storage.sqlite.connection import DatabaseFileError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ IDENTIFY_LOCK: Final = 0x4C42_0002
 CHANGES_CHANNEL: Final = "lookback_entries"
 #: Connections per process: answers read in parallel, writes take one each.
 POOL_MAX: Final = 10
+#: How long connecting may take before the server counts as unreachable.
+CONNECT_TIMEOUT: Final = 10.0
 #: How long a statement may wait for a lock (a server's advisory lock, a row) before failing.
 LOCK_TIMEOUT_MS: Final = 5000
 
@@ -73,6 +77,58 @@ def _sql(statement: str) -> str:
         return f"${count}"
 
     return re.sub(r"\?", number, statement)
+
+
+class ServerUnavailable(WriteRefused):
+    """PostgreSQL cannot be used right now (unreachable, restarting, a lock waited for too long,
+    read-only, out of space): to the services a storage fault like SQLite's, and `message` is
+    what a user is told (nothing was changed)."""
+
+
+_BUSY_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.QueryCanceledError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    TimeoutError,
+)
+_DOWN_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.InterfaceError,
+    OSError,
+)
+
+
+def _fault(exc: BaseException) -> ServerUnavailable | None:
+    """The storage fault an asyncpg failure is, or None when it is a bug (a constraint, SQL)."""
+    if isinstance(exc, ServerUnavailable):
+        return None
+    if isinstance(exc, asyncpg.exceptions.ReadOnlySQLTransactionError):
+        return ServerUnavailable(DB_READ_ONLY)
+    if isinstance(exc, _BUSY_ERRORS):
+        return ServerUnavailable(DB_BUSY)
+    if isinstance(exc, _DOWN_ERRORS):
+        return ServerUnavailable(DB_FAILING)
+    return None
+
+
+@contextlib.contextmanager
+def _faults() -> Iterator[None]:
+    """Raise a failure of the server or the network as `ServerUnavailable`."""
+    try:
+        yield
+    except Exception as exc:
+        fault = _fault(exc)
+        if fault is None:
+            raise
+        log.warning("PostgreSQL failed: %s: %s", type(exc).__name__, exc)
+        raise fault from exc
 
 
 def _migration_files() -> list[tuple[int, str, str]]:
@@ -108,12 +164,27 @@ class PostgresConnection:
     @classmethod
     async def open(cls, url: str, *, pool_max: int = POOL_MAX) -> Self:
         """Connect to the database at `url` and apply pending migrations."""
-        pool = await asyncpg.create_pool(
-            url,
-            min_size=1,
-            max_size=pool_max,
-            server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS), "timezone": "UTC"},
-        )
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=pool_max,
+                timeout=CONNECT_TIMEOUT,
+                server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS), "timezone": "UTC"},
+            )
+        except (asyncpg.exceptions.InvalidAuthorizationSpecificationError,
+                asyncpg.exceptions.InvalidPasswordError,
+                asyncpg.exceptions.InvalidCatalogNameError) as exc:  # fmt: skip
+            raise DatabaseFileError(
+                f"PostgreSQL at {redact(url)} refused the connection ({exc}). Check the user, "
+                "password and database name in DATABASE_URL.",
+                bad_setting=True,
+            ) from None
+        except (OSError, TimeoutError, asyncpg.exceptions.PostgresError) as exc:
+            raise DatabaseFileError(
+                f"Cannot reach PostgreSQL at {redact(url)} ({type(exc).__name__}: "
+                f"{str(exc)[:120]}). Check that the server runs and DATABASE_URL names it."
+            ) from None
         db = cls(pool, url)
         try:
             await db.migrate()
@@ -148,25 +219,30 @@ class PostgresConnection:
     async def _fetch(
         self, statement: str, params: Sequence[Any] = (), conn: Any = None
     ) -> list[asyncpg.Record]:
-        return list(await (conn or self._current()).fetch(_sql(statement), *params))
+        with _faults():
+            return list(await (conn or self._current()).fetch(_sql(statement), *params))
 
     async def _fetchrow(
         self, statement: str, params: Sequence[Any] = (), conn: Any = None
     ) -> asyncpg.Record | None:
-        return await (conn or self._current()).fetchrow(_sql(statement), *params)
+        with _faults():
+            return await (conn or self._current()).fetchrow(_sql(statement), *params)
 
     async def _fetchval(self, statement: str, params: Sequence[Any] = (), conn: Any = None) -> Any:
-        return await (conn or self._current()).fetchval(_sql(statement), *params)
+        with _faults():
+            return await (conn or self._current()).fetchval(_sql(statement), *params)
 
     async def _run(self, statement: str, params: Sequence[Any] = (), conn: Any = None) -> int:
         """Execute one statement; the number of rows it changed."""
-        status = await (conn or self._current()).execute(_sql(statement), *params)
+        with _faults():
+            status = await (conn or self._current()).execute(_sql(statement), *params)
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
     async def _many(self, statement: str, rows: Sequence[Sequence[Any]], conn: Any) -> None:
         if rows:
-            await conn.executemany(_sql(statement), rows)
+            with _faults():
+                await conn.executemany(_sql(statement), rows)
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -187,14 +263,15 @@ class PostgresConnection:
                     await self.lock_guild(outer, guild_id)
                 yield outer
             return
-        async with self._pool.acquire() as conn, conn.transaction():
-            token = self._tx.set(conn)
-            try:
-                if guild_id is not None:
-                    await self.lock_guild(conn, guild_id)
-                yield conn
-            finally:
-                self._tx.reset(token)
+        with _faults():
+            async with self._pool.acquire() as conn, conn.transaction():
+                token = self._tx.set(conn)
+                try:
+                    if guild_id is not None:
+                        await self.lock_guild(conn, guild_id)
+                    yield conn
+                finally:
+                    self._tx.reset(token)
 
     async def lock_guild(self, conn: asyncpg.Connection, guild_id: int) -> None:
         """Hold server `guild_id`'s lock until the transaction ends."""
