@@ -67,7 +67,7 @@ async def build(path: Path, entries: int, reminders: int) -> None:
                     (1 + n % 1000) << 22,
                     "dm" if n % 3 else "channel",
                     n if n % 3 else 0,
-                    f"event-{n % 50}",
+                    f"event-{n}",
                     format_utc(starts),
                     3600 * (n // 15000),
                     format_utc(starts - dt.timedelta(hours=1)),
