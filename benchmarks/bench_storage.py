@@ -46,22 +46,25 @@ async def ask_run(location: Path | str, count: int) -> tuple[float, float, float
         else Settings(database_path=location)
     )
     bot = create_bot(settings, shard_count=1)
-    async with simcord.run(bot) as env:
-        await bot.tree.sync()
-        guild = env.create_guild()
-        channel = guild.create_text_channel("general")
-        # One question per member: the per-member cooldown never triggers.
-        members = [guild.add_member(env.create_user(f"fan{i}")) for i in range(count + 20)]
-        for i in range(20):  # warm-up, not counted
-            await members[i].slash(channel, "ask", question=QUESTIONS[i % len(QUESTIONS)])
-        bot.timings.samples.clear()
-        started = time.perf_counter()
-        for i in range(count):
-            await members[20 + i].slash(channel, "ask", question=QUESTIONS[i % len(QUESTIONS)])
-        took = time.perf_counter() - started
-        t = bot.timings
-        result = (t.percentile(50), t.percentile(99), count / took)
-    await bot.close()
+    try:
+        async with simcord.run(bot) as env:
+            await bot.tree.sync()
+            guild = env.create_guild()
+            channel = guild.create_text_channel("general")
+            # One question per member: the per-member cooldown never triggers.
+            members = [guild.add_member(env.create_user(f"fan{i}")) for i in range(count + 20)]
+            for i in range(20):  # warm-up, not counted
+                await members[i].slash(channel, "ask", question=QUESTIONS[i % len(QUESTIONS)])
+            bot.timings.samples.clear()
+            started = time.perf_counter()
+            for i in range(count):
+                question = QUESTIONS[i % len(QUESTIONS)]
+                await members[20 + i].slash(channel, "ask", question=question)
+            took = time.perf_counter() - started
+            t = bot.timings
+            result = (t.percentile(50), t.percentile(99), count / took)
+    finally:
+        await bot.close()  # simcord leaves the bot open; its database would keep us alive
     return result
 
 
