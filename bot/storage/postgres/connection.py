@@ -34,11 +34,13 @@ log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-#: The advisory lock (a constant key) held while migrations run: two processes starting at
-#: once apply each migration once.
-MIGRATION_LOCK: Final = 0x4C42_0001
-#: The advisory lock a process holds while it identifies with Discord (see `identify_slot`).
-IDENTIFY_LOCK: Final = 0x4C42_0002
+#: The bot's own advisory locks use the two-key form (`namespace, n`), whose keys never meet the
+#: one-key locks of servers (`pg_advisory_xact_lock(guild_id)`).
+LOCK_NAMESPACE: Final = 0x4C42
+#: Held while migrations run: two processes starting at once apply each migration once.
+MIGRATION_LOCK: Final = 1
+#: Held by a process while it identifies with Discord, one per bucket (see `identify_slot`).
+IDENTIFY_LOCK: Final = 2
 #: The channel a committed change of a server's entries is announced on (`NOTIFY`).
 CHANGES_CHANNEL: Final = "lookback_entries"
 #: Connections per process: answers read in parallel, writes take one each.
@@ -283,7 +285,10 @@ class PostgresConnection:
         """Apply every numbered migration not applied yet; returns the versions applied."""
         applied: list[int] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1::bigint)", MIGRATION_LOCK)
+            await conn.execute("SET LOCAL lock_timeout = 0")  # another process may be migrating
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1::int, $2::int)", LOCK_NAMESPACE, MIGRATION_LOCK
+            )
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -344,7 +349,9 @@ class PostgresConnection:
         `interval` seconds later (Discord's identify rate, across processes)."""
         conn = await asyncpg.connect(self.url)
         try:
-            await conn.execute("SELECT pg_advisory_lock($1::bigint)", IDENTIFY_LOCK + bucket)
+            await conn.execute(
+                "SELECT pg_advisory_lock($1::int, $2::int)", LOCK_NAMESPACE, IDENTIFY_LOCK + bucket
+            )
         except BaseException:
             await conn.close()
             raise
