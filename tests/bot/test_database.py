@@ -183,6 +183,18 @@ async def test_a_new_postgresql_database_gets_every_migration_once() -> None:
         await again.close()
 
 
+async def test_processes_starting_at_once_on_a_new_postgresql_database_migrate_it_once() -> None:
+    url = pgserver.server().new_database()
+    opened = await asyncio.gather(*(open_storage(url) for _ in range(3)))
+    try:
+        versions = {await db.schema_version() for db in opened}
+        assert versions == {max(versions)} and max(versions) >= 5
+        assert all([await db.migrate() == [] for db in opened])
+    finally:
+        for db in opened:
+            await db.close()
+
+
 async def _columns(db: Storage) -> dict[str, set[str]]:
     """Every table's column names, as the backend's own catalogue lists them."""
     conn = db._conn if isinstance(db, Database) else None  # type: ignore[attr-defined]
