@@ -246,6 +246,40 @@ def test_quotes_have_speaker_occasion_and_date() -> None:
     assert not bad, "\n".join(bad)
 
 
+QUOTE_SOURCES = Path(__file__).resolve().parents[1] / "data" / "quote_sources.json"
+
+
+def _spaces(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_japanese_quote_text_is_verbatim_from_its_checked_japanese_page() -> None:
+    # A quote's `text_ja` is the speaker's own Japanese wording, as the Japanese page in
+    # `source_url_ja` printed it; tests/data/quote_sources.json records that page and the
+    # excerpt containing it (`ja_source_url`, `ja_excerpt`). A quote without a Japanese source
+    # has no `text_ja`: the bot then shows the English text as the outlet's translation.
+    sources = json.loads(QUOTE_SOURCES.read_text(encoding="utf-8"))["quotes"]
+    problems = []
+    for entry in (e for e in PACK.entries if e.kind == "quote"):
+        checked = sources.get(entry.key, {})
+        if not entry.text_ja:
+            if "ja_excerpt" in checked:
+                problems.append(f"{_label(entry)}: a Japanese excerpt is recorded but no text_ja")
+            continue
+        if not entry.source_url_ja or not entry.title_ja:
+            problems.append(f"{_label(entry)}: text_ja needs title_ja and source_url_ja")
+        if checked.get("ja_source_url") != entry.source_url_ja:
+            problems.append(f"{_label(entry)}: source_url_ja is not the checked Japanese page")
+        if _spaces(entry.text_ja) not in _spaces(checked.get("ja_excerpt", "")):
+            problems.append(f"{_label(entry)}: text_ja is not in the checked Japanese excerpt")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_quote_has_a_japanese_title() -> None:
+    missing = [_label(e) for e in PACK.entries if e.kind == "quote" and not e.title_ja.strip()]
+    assert not missing, f"quotes without title_ja: {missing}"
+
+
 def test_the_unknown_date_allow_list_names_shipped_quotes() -> None:
     quotes = {e.key for e in PACK.entries if e.kind == "quote"}
     assert set(SAID_ON_UNKNOWN) <= quotes, set(SAID_ON_UNKNOWN) - quotes
