@@ -149,7 +149,11 @@ SAID_ON_UNKNOWN = {
 
 PACK = load_pack(shipped_pack_path())
 FACTS = [e for e in PACK.entries if e.kind == "fact"]
-PACK_DATE = dt.datetime.strptime(PACK.pack_version, "%Y.%m.%d").replace(tzinfo=dt.UTC)
+#: The pack version is the release date, `YYYY.MM.DD`, with an optional `.N` for a second release
+#: on the same day ("2026.12.02.2"); versions compare as text, so a later one sorts higher.
+PACK_DATE = dt.datetime.strptime(".".join(PACK.pack_version.split(".")[:3]), "%Y.%m.%d").replace(
+    tzinfo=dt.UTC
+)
 
 
 def _label(entry: Entry) -> str:
@@ -164,6 +168,7 @@ def _late_terms(text: str) -> list[str]:
 
 
 def test_pack_version_is_a_date() -> None:
+    assert re.fullmatch(r"\d{4}\.\d{2}\.\d{2}(?:\.\d+)?", PACK.pack_version), PACK.pack_version
     assert PACK_DATE.year >= 2026, PACK.pack_version
 
 
@@ -350,7 +355,7 @@ def test_no_two_facts_claim_the_same_alias() -> None:
 
 # -- upgrading a database from the previous pack -----------------------------------------------
 
-PREVIOUS_PACK_COMMIT = "671aa6c"
+PREVIOUS_PACK_COMMIT = "2f995e1"  # pack 2026.12.02, the release before this one
 
 
 def _previous_pack(folder: Path) -> Path:
