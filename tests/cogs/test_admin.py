@@ -210,7 +210,7 @@ async def test_an_edit_of_a_shipped_fact_shows_in_this_server_only(
     there = await other_mod.slash(other_channel, "fact", query="how long is the movie")
     assert "credits included" in (here.response.embeds[0].description or "")  # type: ignore[union-attr]
     assert "credits included" not in (there.response.embeds[0].description or "")  # type: ignore[union-attr]
-    assert "this server's own entry" in (here.response.embeds[0].footer.text or "")  # type: ignore[union-attr]
+    assert "added by this server's moderators" in (here.response.embeds[0].footer.text or "")  # type: ignore[union-attr]
 
 
 async def test_fact_remove_hide_and_unhide(world: World, simcord_env: Env) -> None:
