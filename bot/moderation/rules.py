@@ -29,6 +29,18 @@ MAX_SERVER_BYTES: Final = 5_000_000
 
 #: Channel types (discord.ChannelType names) a reminder can be posted in.
 POSTABLE_CHANNELS: Final = frozenset({"text", "news"})
+#: The other channel types in words (a refusal names the type of the channel picked).
+_CHANNEL_TYPES: Final = {
+    "voice": N_("voice"),
+    "stage_voice": N_("stage"),
+    "category": N_("category"),
+    "forum": N_("forum"),
+    "media": N_("media"),
+    "public_thread": N_("thread"),
+    "private_thread": N_("thread"),
+    "news_thread": N_("thread"),
+    "directory": N_("directory"),
+}
 
 
 def event_date_problem(when: dt.datetime | None) -> Text | None:
@@ -112,7 +124,8 @@ def reminder_channel_check(channel: ChannelFacts | None) -> RuleCheck:
     if channel is None:
         return RuleCheck()
     if channel.type_name not in POSTABLE_CHANNELS:
-        kind = channel.type_name.replace("_", " ")
+        named = _CHANNEL_TYPES.get(channel.type_name)
+        kind = Text(named) if named is not None else channel.type_name.replace("_", " ")
         return RuleCheck(
             Text(
                 N_(
