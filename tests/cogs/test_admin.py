@@ -329,7 +329,9 @@ async def test_event_add_shows_the_date_back_and_saves_only_on_save(
     [event] = await db.guild_rows(guild.id, ["awards"])
     assert event.starts_at == dt.datetime(2027, 3, 14, 10, tzinfo=dt.UTC)
     assert "Added **Fan screening**" in seen(again)  # the preview became the confirmation
-    assert again.response is not None and again.response.components == []
+    assert again.response is not None  # Save and Cancel gone; the Japanese text button offered
+    labels = [b["label"] for row in again.response.components for b in row["components"]]
+    assert labels == ["Add or edit the Japanese text"]
 
 
 async def test_editing_an_event_date_reschedules_its_reminders(
