@@ -19,7 +19,7 @@ _STOP_WORDS: Final = frozenset(
     gave let lets just also really ever very much more most s t d ll ve re m o look back
     lookback film's movie's name names called call info information detail details fact facts
     thing things stuff question questions answer someone anyone something anything exactly
-    actually up
+    actually up u ur ppl guy think thinks thought during result results
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
@@ -145,7 +145,7 @@ _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("本名", "fullname"),
     ("方言", "dialect"),
     ("訛り", "accent"),
-    ("一覧", "list"),
+    ("一覧", ""),
     ("原作者", "author"),
     ("作者", "author"),
     ("漫画家", "mangaka"),
@@ -212,6 +212,16 @@ _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("ブルーレイ", "blu ray"),
     ("ネタバレ", "spoilers"),
     ("実写", "live action"),
+    ("出た", "released"),
+    ("出る", "released"),
+    ("どんな話", "story"),
+    # Asking, not the subject: "…って本当？", "教えて", "どう思ってる".
+    ("本当", ""),
+    ("関係", ""),
+    ("教え", ""),
+    ("知りた", ""),
+    ("思っ", ""),
+    ("思う", ""),
 )
 _JA_SUFFIXES: Final = frozenset("者版役化的性行")
 # Single kanji that are question words.
