@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -31,7 +30,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def locales(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[int, str]]:
+def locales(monkeypatch: pytest.MonkeyPatch) -> dict[int, str]:
     """user id → the locale their interactions carry (`en-US` for everyone else)."""
     chosen: dict[int, str] = {}
     original = simcord.interactions.base_payload
@@ -44,7 +43,7 @@ def locales(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[int, str]]:
         return record, payload
 
     monkeypatch.setattr(simcord.interactions, "base_payload", with_locale)
-    yield chosen
+    return chosen
 
 
 @pytest.fixture
@@ -231,7 +230,7 @@ async def _server_event(env: Any, guild: Any, channel: Any, settings: GuildSetti
             guild_id=guild.id,
             starts_at=discord.utils.utcnow() + dt.timedelta(days=3),
             title_ja="テスト授賞式",
-        )  # fmt: skip
+        ),
     )
     await db.save_guild_settings(settings)
     await bot.awards_watch.reconcile(guild.id)
