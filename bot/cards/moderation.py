@@ -6,9 +6,8 @@ them; entries' own text is shown as stored.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Sequence
+from typing import Any, Final
 
 from bot import constants as c
 from bot.cards.base import Card, chunks, event_when, timestamp
@@ -38,17 +37,6 @@ from bot.moderation.types import (
 )
 from bot.moderation.wording import _ACTION_WORDS, _inline, _record_title, shown
 from bot.storage.sqlite.rows import entry_snapshot
-
-_T = TypeVar("_T")
-
-
-def in_language(builder: Callable[..., _T], *args: Any, m: Messages, **options: Any) -> _T:
-    """`builder(*args, m=m, **options)` for a builder of the fan side (`entry_card`,
-    `event_when`, the page views), passing only the keywords it takes: the fan side gains
-    `m` (and `entry_card` `detail`) in its own change, merged separately."""
-    taken = inspect.signature(builder).parameters
-    chosen = {k: v for k, v in {"m": m, **options}.items() if k in taken}
-    return builder(*args, **chosen)
 
 
 def said(value: Said, m: Messages) -> str:
@@ -364,10 +352,6 @@ def status_card(status: ReminderStatus, *, m: Messages = EN) -> Card:
     )
 
 
-def _when(entry: Entry, m: Messages) -> str:
-    return in_language(event_when, entry, m=m)
-
-
 def test_reminder_card(event: Entry, settings: GuildSettings, *, m: Messages) -> Card:
     """A sample reminder, posted by /admin reminders test, that looks like the real ones."""
     assert event.starts_at is not None
@@ -375,7 +359,7 @@ def test_reminder_card(event: Entry, settings: GuildSettings, *, m: Messages) ->
     lines = [
         m._("{title} is coming up.", title=title),
         "",
-        m._("**When:** {when}", when=_when(event, m)),
+        m._("**When:** {when}", when=event_when(event, m)),
         "",
         m._(
             "*This is a test sent by a moderator: real reminders look like this and go out "
@@ -395,7 +379,7 @@ def event_preview_card(preview: EventDraft, *, m: Messages = EN) -> Card:
     """An awards event to check before saving: its date as every reader will see it."""
     draft = preview.draft
     after = draft.after
-    fields: list[tuple[str, str]] = [(m._("When"), _when(after, m))]
+    fields: list[tuple[str, str]] = [(m._("When"), event_when(after, m))]
     if preview.when is not None and preview.when.starts_at is not None:
         utc = preview.when.starts_at.strftime("%Y-%m-%d %H:%M UTC")
         understood = shown(said(preview.when.understood, m), 100)

@@ -5,15 +5,12 @@ server still gets English.
 simcord sends every interaction with the locale `en-US`; the `japanese` fixture wraps its payload
 builder (`simcord.interactions.base_payload`) so the users it names send `ja`.
 
-What comes from the fan side (the entry card under a saved entry, the page buttons, the error
-handler of the command tree) is translated there; these tests check the moderator side, and
-the tests of errors answered by the tree's handler wait for that handler to render errors in the
-reader's language (skipped until it does).
+The entry card under a saved entry, the page buttons and the error handler of the command tree
+are the fan side's (translated there); these tests check the moderator's words around them.
 """
 
 from __future__ import annotations
 
-import inspect
 import re
 from typing import Any
 
@@ -27,7 +24,6 @@ from bot.errors import UserFacingError
 from bot.i18n import messages
 from bot.i18n.extract import code_messages
 from bot.moderation.types import MODAL_TITLE_MAX
-from bot.ui import errors as error_path
 from cogs.admin._views import (
     ConfirmView,
     FactForm,
@@ -51,12 +47,6 @@ FACT_FORM = {
 LABEL_MAX, DESCRIPTION_MAX, PLACEHOLDER_MAX, BUTTON_MAX = 45, 100, 100, 80
 
 pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
-
-needs_translated_errors = pytest.mark.skipif(
-    "render(" not in inspect.getsource(error_path),
-    reason="the command tree's error handler (bot/ui/errors.py, the fan side) does not yet "
-    "render errors in the reader's language",
-)
 
 
 @pytest.fixture
@@ -555,7 +545,6 @@ async def test_export_and_import_are_japanese(
 # -- errors -------------------------------------------------------------------------------------
 
 
-@needs_translated_errors
 async def test_errors_are_japanese(
     world: World, ja_mod: MemberActor, japanese: set[int], simcord_env: Env
 ) -> None:
