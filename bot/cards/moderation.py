@@ -15,7 +15,7 @@ from bot.domain.models import AuditRecord, Entry, GuildSettings, Reminder
 from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.timeutil import parse_utc
-from bot.i18n import EN, N_, Messages, Text
+from bot.i18n import EN, LANGUAGE_NAMES, N_, Messages, Text
 from bot.moderation import rules
 from bot.moderation.parsing import format_leads
 from bot.moderation.types import (
@@ -103,6 +103,7 @@ _FIELD_LABELS: Final = {
     "lead_times": N_("lead times"),
     "reminders_paused": N_("paused"),
     "moderator_role_id": N_("moderator role"),
+    "language": N_("language of posts"),
     # the Japanese text of an entry (stored together as `ja`, shown field by field)
     "title_ja": N_("Japanese title"),
     "text_ja": N_("Japanese text"),
@@ -165,6 +166,8 @@ _MAIN_TEXT: Final = ("answer", "text", "outcome")
 def _value(name: str, value: Any, m: Messages = EN) -> str:
     if name in _FLAGS:
         return m._("yes") if value else m._("no")
+    if name == "language":
+        return _language(value, m)
     if value is None or value == "" or value == []:
         return "—"
     if name == "starts_at" and isinstance(value, str):
@@ -289,6 +292,24 @@ def settings_card(settings: GuildSettings, *, m: Messages = EN) -> Card:
     )
 
 
+def _language(value: Any, m: Messages) -> str:
+    """The language of a server's posts in words: English, 日本語, or the server's own."""
+    if isinstance(value, str) and value in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[value]
+    return m._("this server's language in Discord")
+
+
+def language_message(change: SettingsChange, *, m: Messages = EN) -> str:
+    """What `/admin language` did."""
+    if change.before.language == change.after.language:
+        return m._("Nothing changed: the settings were already like that.")
+    return m._(
+        "Reminders and other posts nobody asked for are now in {language}. Replies still follow "
+        "each member's own Discord language.",
+        language=_language(change.after.language, m),
+    )
+
+
 def _settings_fields(settings: GuildSettings, m: Messages) -> tuple[tuple[str, str], ...]:
     channel = (
         f"<#{settings.reminder_channel_id}>" if settings.reminder_channel_id else m._("not set")
@@ -305,6 +326,7 @@ def _settings_fields(settings: GuildSettings, m: Messages) -> tuple[tuple[str, s
         (m._("Role to ping"), role),
         (m._("Lead times"), leads),
         (m._("State"), state),
+        (m._("Language of posts"), _language(settings.language, m)),
     )
 
 

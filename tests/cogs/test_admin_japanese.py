@@ -460,6 +460,37 @@ async def test_scheduled_events_switch_is_japanese(world: World, ja_mod: MemberA
     assert_japanese(seen(off))
 
 
+async def test_the_language_of_posts_is_chosen_with_admin_language(
+    world: World, ja_mod: MemberActor, simcord_env: Env
+) -> None:
+    guild, channel, fan, _ = world
+    await ja_mod.slash(channel, "admin reminders channel", channel=channel)
+    chosen = await ja_mod.slash(channel, "admin language", language="ja")
+    text = seen(chosen)
+    assert "今後 日本語 で書きます。" in text and "投稿の言語\n日本語" in text
+    assert_japanese(text)
+    assert (await service_of(simcord_env).db.guild_settings(guild.id)).language == "ja"
+    await ja_mod.slash(channel, "admin reminders test")
+    posted = channel.last_message
+    assert posted is not None and "賞レース情報（テスト）" in (posted.embeds[0].title or "")
+
+    history = seen(await ja_mod.slash(channel, "admin history"))
+    assert "**投稿の言語**: Discord でのこのサーバーの言語 → 日本語" in history
+    exported = await ja_mod.slash(channel, "admin export")
+    assert exported.response is not None
+    assert b'"language": "ja"' in await exported.response.attachments[0].read()
+    undone = await ja_mod.slash(channel, "admin undo", entry="settings:reminders")
+    assert "元に戻しました" in seen(undone)
+    assert (await service_of(simcord_env).db.guild_settings(guild.id)).language is None
+
+    wrong = pack_bytes(server={"settings": {"language": "fr"}})
+    refused = await ja_mod.slash(channel, "admin import", file=("fr.json", wrong))
+    assert '"en"、"ja"、null のいずれかにしてください' in seen(refused)
+    await ja_mod.slash(channel, "admin language", language="en")
+    back = await ja_mod.slash(channel, "admin language", language="server")
+    assert "今後 Discord でのこのサーバーの言語 で書きます。" in seen(back)
+
+
 # -- history, undo, moderator role ---------------------------------------------------------------
 
 
@@ -611,3 +642,5 @@ async def test_an_english_moderator_in_the_same_server_still_gets_english(
     )
     assert preview.response is not None and buttons(preview.response) == ["Save", "Cancel"]
     assert "Add “Gala”?" in seen(preview)
+    chosen = await english.slash(channel, "admin language", language="ja")
+    assert "Reminders and other posts nobody asked for are now in 日本語." in seen(chosen)
