@@ -327,6 +327,7 @@ async def test_reminder_settings_are_audited_and_undone(
         "reminder_role_id": None,
         "lead_times": [3600, 0],
         "reminders_paused": True,
+        "language": None,
     }
 
 
