@@ -123,7 +123,7 @@ async def test_fact_quote_synopsis_and_pages_in_japanese(world, ja_fan, simcord_
     body = embed.description or ""
     # A quote without Oshiyama's Japanese words is the outlet's English, labelled as such.
     # (Its occasion line, under 発言, is still English: the pack has no Japanese for it.)
-    assert [f.name for f in embed.fields][0] == "発言"
+    assert embed.fields[0].name == "発言"
     assert "英語のまま引用" in body or not english_left(body)
     await _next_day(simcord_env)
     story = await ja_fan.slash(channel, "synopsis", spoilers=True)
