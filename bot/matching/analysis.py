@@ -80,7 +80,7 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
         "streamed",
     ),
     ("nominate", "nomination", "nominated", "nominee", "nominees", "nom", "noms", "shortlist"),
-    ("win", "won", "winner", "winning", "wins", "victory", "triumph"),
+    ("win", "won", "winner", "winning", "wins", "victory", "triumph", "beat", "beats"),
     ("award", "awards", "prize", "prizes", "accolade", "accolades", "honor", "honour"),
     ("oscar", "oscars"),
     ("write", "wrote", "writer", "written", "screenplay", "script", "screenwriter", "scriptwriter"),

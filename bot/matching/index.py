@@ -58,6 +58,7 @@ from bot.matching.scoring import (
     DEFAULT_WORK_PENALTY,
     FOCUS_SHARE,
     KEY_WEIGHT,
+    MISSING_ASKED_SHARE,
     PREFIX_SCAN,
     QUOTE_PENALTY,
     RESCORE_TOP,
@@ -138,6 +139,19 @@ def _name_as_one_word(qtokens: list[_QueryToken], name_words: frozenset[str]) ->
     ]
 
 
+# Question words: what kind of answer is wanted (bot.matching.asked), not what about.
+_QUESTION_WORDS: Final = frozenset(
+    _stem(word) for word in ("who", "where", "how", "many", "why", "which", "whom", "whose")
+)
+# Light words of a question about another work ("did he work on Devilman", "did Oshiyama
+# make Shishigari by himself", "did its director like it"): the relation, not what is asked.
+_LIGHT_WORDS: Final = frozenset(
+    _stem(word)
+    for word in (
+        "make", "made", "work", "worked", "like", "liked", "gonna", "wanna", "himself",
+        "herself", "themselves", "involved", "help", "helped",
+    )
+)  # fmt: skip
 _HAS_DIGIT: Final = re.compile(r"\d").search
 
 
@@ -1074,6 +1088,8 @@ class Matcher:
             and top.score >= (CONFIDENT_SCORE if threshold is None else threshold)
             and top.coverage >= CONFIDENT_COVERAGE
             and has_topic(text)
+            and not (named.works and self._asks_more_than(top, text, named))
+            and not self._undeclared(top, text)
         )
         offered = [hit for hit, why in ranked if why is None or why[0] in _STILL_SUGGESTED]
         rest = [h for h in offered if h is not top] if confident else offered
@@ -1085,6 +1101,45 @@ class Matcher:
             note = self._about_note(index) if index is not None else ""
             return SearchResult(top, suggested, note)
         return SearchResult(None, suggested, self._named_note(named, ranked[0][1]))
+
+    def _undeclared(self, hit: Hit, text: str) -> bool:
+        """True for instructions ("how do I draw a manga panel") the entry's names do not
+        say it gives: a fact base of facts answers none otherwise (UNDECLARED_MISS)."""
+        asked = asked_for(text)
+        if asked not in UNDECLARED_MISS:
+            return False
+        index = self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+        return index is not None and asked not in self._declared(index)
+
+    def _asks_more_than(self, hit: Hit, text: str, named: Named) -> bool:
+        """True when a question about another work asks something its entry does not hold.
+
+        An entry about Chainsaw Man shares the work's name with every question about it ("who
+        voices Reze in the Chainsaw Man movie", "is Chainsaw Man on Netflix"): the name says
+        what the question is about, the other words what it asks, and the entry must hold
+        those (MISSING_ASKED_SHARE of their weight at most may be missing)."""
+        index = self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+        if index is None:
+            return False
+        keys, bodies = self._key_postings, self._body_postings
+        asked = [
+            qt
+            for qt in self._query_tokens(text, prefix_last=False)
+            if qt.token not in named.work_words
+            and qt.token not in _QUESTION_WORDS
+            and qt.token not in _LIGHT_WORDS
+        ]
+        total = sum(qt.weight for qt in asked)
+        missing = sum(
+            qt.weight
+            for qt in asked
+            if not any(
+                _in_sorted(keys.get(token, _NO_POSTINGS), index)
+                or _in_sorted(bodies.get(token, _NO_POSTINGS), index)
+                for token, _ in qt.alternatives
+            )
+        )
+        return total > 0 and missing / total > MISSING_ASKED_SHARE
 
     def _named_note(self, named: Named, why: _Why | None) -> str:
         """'I only know about Look Back — …' when a named thing explains the "I don't know"."""
