@@ -261,6 +261,12 @@ class Gazetteer:
             for size in range(min(self._longest, len(words) - start), 0, -1):
                 run = " ".join(words[start : start + size])
                 token = names.get(run)
+                if token is None and run.endswith("s") and len(run) > 4:
+                    # "fujimotos first manga": a person's possessive without its apostrophe
+                    # (not a work's: "the story flows" is not about Flow).
+                    token = names.get(run[:-1])
+                    if token is not None and not token.startswith(PERSON):
+                        token = None
                 if token is not None:
                     found.append((run, token))
                     start += size
