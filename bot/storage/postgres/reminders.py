@@ -250,15 +250,32 @@ class ReminderStore:
         return [r[0] for r in await self._db._fetch(sql, params * 3)]
 
     async def subscribe(
-        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime
+        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime, lang: str = "en"
     ) -> bool:
-        """Add a fan's DM subscription; False when it already existed."""
-        changed = await self._db._run(
-            "INSERT INTO subscriptions (guild_id, user_id, event_key, created_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (guild_id, user_id, event_key, format_utc(now)),
+        """Add a fan's DM subscription; False when it already existed. `lang` is the language
+        of their reminders; subscribing again updates it."""
+        db = self._db
+        async with db.transaction() as conn:
+            added = await db._run(
+                "INSERT INTO subscriptions (guild_id, user_id, event_key, created_at, lang)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (guild_id, user_id, event_key, format_utc(now), lang),
+                conn,
+            )
+            await db._run(
+                "UPDATE subscriptions SET lang = ? WHERE guild_id = ? AND user_id = ?",
+                (lang, guild_id, user_id),
+                conn,
+            )
+        return added > 0
+
+    async def subscriber_lang(self, guild_id: int, user_id: int) -> str:
+        """The language of a fan's direct-message reminders from one server ('en' if none)."""
+        value = await self._db._fetchval(
+            "SELECT lang FROM subscriptions WHERE guild_id = ? AND user_id = ? LIMIT 1",
+            (guild_id, user_id),
         )
-        return changed > 0
+        return str(value) if value is not None else "en"
 
     async def unsubscribe(self, guild_id: int, user_id: int) -> int:
         """Remove every DM subscription of a fan in one server."""

@@ -26,18 +26,20 @@ class SettingsTables(PostgresConnection):
             lead_times=tuple(json.loads(row["lead_times"])),
             reminders_paused=bool(row["reminders_paused"]),
             moderator_role_id=row["moderator_role_id"],
+            language=row["language"],
         )
 
     async def save_guild_settings(self, settings: GuildSettings, conn: Any = None) -> None:
         """Store a server's settings."""
         await self._run(
             "INSERT INTO guild_settings (guild_id, reminder_channel_id, reminder_role_id,"
-            " lead_times, reminders_paused, moderator_role_id, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+            " lead_times, reminders_paused, moderator_role_id, language, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
             " reminder_channel_id = excluded.reminder_channel_id,"
             " reminder_role_id = excluded.reminder_role_id, lead_times = excluded.lead_times,"
             " reminders_paused = excluded.reminders_paused,"
-            " moderator_role_id = excluded.moderator_role_id, updated_at = excluded.updated_at",
+            " moderator_role_id = excluded.moderator_role_id, language = excluded.language,"
+            " updated_at = excluded.updated_at",
             (
                 settings.guild_id,
                 settings.reminder_channel_id,
@@ -45,6 +47,7 @@ class SettingsTables(PostgresConnection):
                 json.dumps(list(settings.lead_times)),
                 int(settings.reminders_paused),
                 settings.moderator_role_id,
+                settings.language,
                 now_iso(),
             ),
             conn,
