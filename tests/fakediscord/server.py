@@ -561,6 +561,8 @@ class FakeDiscord:
         self.guilds: dict[int, FakeGuild] = {}
         #: Every IDENTIFY ``d`` payload received.
         self.identify_payloads: list[JSON] = []
+        #: When each IDENTIFY arrived (``time.monotonic()``), in the order of the payloads.
+        self.identify_times: list[float] = []
         #: Every RESUME ``d`` payload received.
         self.resume_payloads: list[JSON] = []
         #: Every gateway WebSocket connection accepted.
@@ -1217,6 +1219,7 @@ class FakeDiscord:
             await self._send_frame(conn, {"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == OP_IDENTIFY and isinstance(data, dict):
             self.identify_payloads.append(data)
+            self.identify_times.append(time.monotonic())
             await self._on_identify(conn, data)
         elif op == OP_RESUME and isinstance(data, dict):
             self.resume_payloads.append(data)

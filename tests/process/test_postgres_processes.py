@@ -73,6 +73,9 @@ async def test_two_shard_processes_share_one_postgresql_database(tmp_path: Path)
                 assert "Following entry changes made by other processes" in bot.stderr
             shards = sorted(tuple(p["shard"]) for p in fake.identify_payloads)
             assert shards == [(0, 2), (1, 2)]
+            # The two logins took turns (one identify per 5 s, across processes).
+            first_at, second_at = sorted(fake.identify_times)
+            assert second_at - first_at >= 4.5, (first_at, second_at)
             # Each server is answered (by the process holding its shard: the fake routes it).
             assert "Oshiyama" in await _ask(fake, "who directed it", SHARD0_GUILD)
             assert "Oshiyama" in await _ask(fake, "who directed it", SHARD1_GUILD)
