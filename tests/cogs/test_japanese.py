@@ -280,3 +280,14 @@ async def test_a_japanese_subscriber_gets_japanese_dms_and_an_english_one_englis
     assert en_dm.embeds[0].title == "Awards watch: Test Gala"
     # The server's own channel post follows the server (English here).
     assert _posts(channel)[-1].embeds[0].title == "Awards watch: Test Gala"
+
+
+async def test_autocomplete_shows_japanese_titles_to_a_japanese_reader(world, ja_fan) -> None:
+    _, channel, _, mod = world
+    ja = await ja_fan.autocomplete(channel, "fact", "query", "runt")
+    en = await mod.autocomplete(channel, "fact", "query", "runt")
+    ja_runtime = next(c for c in ja if c["value"] == "fact:runtime")
+    en_runtime = next(c for c in en if c["value"] == "fact:runtime")
+    assert ja_runtime["name"] == "上映時間（58分）"
+    assert en_runtime["name"].startswith("Runtime")
+    assert all(len(c["name"]) <= 100 for c in ja)
