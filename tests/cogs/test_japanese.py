@@ -121,9 +121,10 @@ async def test_fact_quote_synopsis_and_pages_in_japanese(world, ja_fan, simcord_
     quote = await ja_fan.slash(channel, "quote")
     embed = quote.response.embeds[0]
     body = embed.description or ""
-    # A quote without Oshiyama's Japanese words is the outlet's English, labelled as such.
-    # (Its occasion line, under 発言, is still English: the pack has no Japanese for it.)
+    # A quote without Oshiyama's Japanese words is the outlet's English, labelled as such;
+    # when and where it was said is in Japanese.
     assert embed.fields[0].name == "発言"
+    assert JAPANESE.search(embed.fields[0].value) and not english_left(embed.fields[0].value)
     assert "英語のまま引用" in body or not english_left(body)
     await _next_day(simcord_env)
     story = await ja_fan.slash(channel, "synopsis", spoilers=True)
