@@ -235,6 +235,29 @@ async def test_fact_forms_and_replies_are_japanese(world: World, ja_mod: MemberA
         assert_japanese(reply(result).content)
 
 
+async def test_an_edit_conflict_and_its_overwrite_button_are_japanese(
+    world: World, ja_mod: MemberActor, simcord_env: Env, japanese: set[int]
+) -> None:
+    guild, channel, fan, _ = world
+    second = guild.add_member(simcord_env.create_user("second-mod"), roles=[guild.roles["Mods"]])
+    japanese.add(second.id)
+    first_form = await ja_mod.slash(channel, "admin fact edit", entry="runtime")
+    second_form = await second.slash(channel, "admin fact edit", entry="runtime")
+    await ja_mod.submit_modal(first_form, defaults(first_form) | {"answer": "58 minutes."})
+    caught = await second.submit_modal(second_form, defaults(second_form) | {"answer": "58分。"})
+    text = seen(caught)
+    assert "その間にほかの人が変更しました" in text
+    assert "(事実 `runtime`) が変更されたため、何も保存していません。" in text
+    assert "**答え**: " in text and "→ 58 minutes." in text
+    assert_japanese(text)
+    message = reply(caught)
+    assert buttons(message) == ["自分の版で上書き保存", "キャンセル"]
+    overwrite = await second.click(message, label="自分の版で上書き保存")
+    assert "このサーバー版を保存しました" in seen(overwrite)
+    row = await service_of(simcord_env).db.get_row("fact", "runtime", guild.id)
+    assert row is not None and row.text == "58分。"
+
+
 async def test_autocomplete_labels_are_japanese(world: World, ja_mod: MemberActor) -> None:
     guild, channel, fan, _ = world
     await add_fact(ja_mod, channel)
