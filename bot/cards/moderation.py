@@ -35,13 +35,13 @@ from bot.moderation.types import (
     SettingsChange,
     _settings_snapshot,
 )
-from bot.moderation.wording import _ACTION_WORDS, _inline, _record_title, shown
+from bot.moderation.wording import _ACTION_WORDS, _inline, _record_title, pack_problem, shown
 from bot.storage.sqlite.rows import entry_snapshot
 
 
 def said(value: Said, m: Messages) -> str:
     """A problem or note in `m`'s language (the content pack's own messages stay English)."""
-    return value.render(m) if isinstance(value, Text) else value
+    return value.render(m) if isinstance(value, Text) else pack_problem(value, m)
 
 
 def _kind(kind: str, m: Messages) -> str:

@@ -574,6 +574,7 @@ async def test_export_and_import_are_japanese(
     text = seen(refused)
     assert "インポートできません：問題が 2 件あります" in text
     assert "broken.json › server › hidden：リストにしてください" in text
+    assert "'Not An Id' は英小文字、数字、'-' だけにしてください" in text  # the pack's own check
     assert "形式はコンテンツパック形式です" in text
 
     data = pack_bytes(
@@ -627,7 +628,8 @@ async def test_errors_are_japanese(
         assert expected in seen(result), (name, seen(result))
         assert_japanese(seen(result))
     bad_form = await add_fact(ja_mod, channel, source_url="not a url")
-    assert "次の点を直してください：" in seen(bad_form) and "› 出典URL:" in seen(bad_form)
+    assert "次の点を直してください：" in seen(bad_form)
+    assert "事実 › 出典URL：http:// または https:// で始まる URL にしてください" in seen(bad_form)
     # A member without the moderator role, granted the command, is refused in Japanese.
     japanese.add(fan.id)
     command = next(c for c in await simcord_env.bot.tree.fetch_commands() if c.name == "admin")
