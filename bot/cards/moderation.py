@@ -110,6 +110,7 @@ _FIELD_LABELS: Final = {
     "outcome_ja": N_("Japanese outcome"),
     "source_name_ja": N_("Japanese source"),
     "source_url_ja": N_("Japanese source URL"),
+    "occasion_ja": N_("Japanese occasion"),
 }
 _SCOPE_WORDS: Final = {
     "server": N_("this server's version"),

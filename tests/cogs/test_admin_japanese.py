@@ -285,6 +285,19 @@ async def test_quote_and_synopsis_forms_are_japanese(
     )
     assert "を追加しました。" in seen(added) and "(名言 `" in seen(added)
     [quote] = await service_of(simcord_env).db.guild_rows(guild.id, ["quote"])
+    japanese_form = await ja_mod.click(reply(added), label="日本語テキストを追加・編集")
+    assert labels(japanese_form)["occasion_ja"] == "日本語の場面"
+    assert len(labels(japanese_form)) == 5
+    await ja_mod.submit_modal(
+        japanese_form,
+        {
+            "title_ja": "描くこと",
+            "text_ja": "描くことだけは飽きなかった。",
+            "occasion_ja": "上映会",
+        },
+    )
+    [quote] = await service_of(simcord_env).db.guild_rows(guild.id, ["quote"])
+    assert (quote.text_ja, quote.occasion_ja) == ("描くことだけは飽きなかった。", "上映会")
     edit = await ja_mod.slash(channel, "admin quote edit", entry=quote.key)
     assert_japanese(modal_text(edit))
     edited = await ja_mod.submit_modal(edit, defaults(edit) | {"speaker": "Another fan"})
