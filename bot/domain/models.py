@@ -306,3 +306,65 @@ class MatchVocab(NamedTuple):
 
     surfaces: str
     tokens: str
+
+
+# -- the daily fact or quote (bot.domain.daily) -------------------------------------------------
+
+DailyKinds = Literal["facts", "quotes", "both"]
+
+
+@dataclass(frozen=True)
+class DailySettings:
+    """A server's daily post: where, when (local time of day in an IANA zone), what."""
+
+    guild_id: int
+    enabled: bool = False
+    channel_id: int | None = None
+    time_of_day: str = "09:00"
+    zone: str = "UTC"
+    kinds: DailyKinds = "both"
+    spoilers: bool = False
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DailyPost:
+    """One planned (or sent) daily post of one server."""
+
+    id: int
+    guild_id: int
+    local_date: str
+    due_at: dt.datetime
+    next_attempt_at: dt.datetime
+    status: str
+    attempts: int
+    nonce: str
+    claimed_by: str | None
+    entry_uid: str | None
+    message_id: int | None
+    last_error: str | None
+    sent_at: dt.datetime | None
+
+
+class PlannedDaily(NamedTuple):
+    """The next post a server wants: its local day and when that is in UTC."""
+
+    guild_id: int
+    local_date: str
+    due_at: dt.datetime
+
+
+class DailyClaim(NamedTuple):
+    """A daily post claimed for sending; `reclaimed` when an earlier claim had run out."""
+
+    post: DailyPost
+    reclaimed: bool
+
+
+class Rotation(NamedTuple):
+    """A server's rotation: the seed of its shuffles, the cycle, what this cycle posted."""
+
+    seed: int
+    cycle: int
+    posted: frozenset[str]

@@ -7,6 +7,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.sqlite.content import ContentTables
+from bot.storage.sqlite.daily import DailyStore
 from bot.storage.sqlite.event_sync import EventSyncTables
 from bot.storage.sqlite.match_index import MatchIndexTables
 from bot.storage.sqlite.reminders import ReminderStore
@@ -19,3 +20,4 @@ class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables)
     def __init__(self, conn: aiosqlite.Connection, path: Path, *, read_only: bool = False) -> None:
         super().__init__(conn, path, read_only=read_only)
         self.reminders = ReminderStore(self)
+        self.daily = DailyStore(self)
