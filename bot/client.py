@@ -42,6 +42,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.admin",
     "cogs.daily",
+    "cogs.trivia",
 )
 
 

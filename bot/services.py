@@ -20,7 +20,9 @@ from bot.domain.daily import DailyService
 from bot.domain.event_sync import EventOps, EventSync
 from bot.domain.factbase import FactBase
 from bot.domain.models import Reminder
+from bot.domain.pack import load_pack, shipped_pack_path
 from bot.domain.reminders import AwardsWatch, ReminderScheduler, Sender
+from bot.domain.trivia import TriviaService
 from bot.moderation.service import AdminService
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class Services:
     moderation: AdminService
     awards: AwardsWatch
     daily: DailyService
+    trivia: TriviaService
 
 
 def process_owner() -> str:
@@ -90,4 +93,5 @@ def build_services(
         shards=shards,
         transient=transient,
     )
-    return Services(facts=facts, moderation=moderation, awards=awards, daily=daily)
+    trivia = TriviaService(facts.db, lambda: load_pack(shipped_pack_path()).trivia)
+    return Services(facts=facts, moderation=moderation, awards=awards, daily=daily, trivia=trivia)

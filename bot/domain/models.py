@@ -368,3 +368,57 @@ class Rotation(NamedTuple):
     seed: int
     cycle: int
     posted: frozenset[str]
+
+
+# -- trivia (bot.domain.trivia) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriviaQuestion:
+    """One trivia question of the pack's `trivia` section: the right answer is a fact of the
+    base (`fact`), the three wrong ones plausible but clearly wrong."""
+
+    key: str
+    question: str
+    answer: str
+    wrong: tuple[str, str, str]
+    source_name: str
+    source_url: str
+    spoiler: bool = False
+    fact: str = ""
+    question_ja: str = ""
+    answer_ja: str = ""
+    wrong_ja: tuple[str, ...] = ()
+
+    def in_language(self, lang: str) -> TriviaQuestion:
+        """The question as read in `lang` (Japanese where all of it is written)."""
+        if lang != "ja" or not (self.question_ja and self.answer_ja and len(self.wrong_ja) == 3):
+            return self
+        wrong = (self.wrong_ja[0], self.wrong_ja[1], self.wrong_ja[2])
+        return replace(self, question=self.question_ja, answer=self.answer_ja, wrong=wrong)
+
+
+@dataclass(frozen=True)
+class TriviaScore:
+    """A member's trivia points in one server (a leaderboard line or `/trivia stats`)."""
+
+    user_id: int
+    points: int
+    correct: int
+    answered: int
+    games: int
+
+
+@dataclass(frozen=True)
+class TriviaGame:
+    """A stored trivia game."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    rounds: int
+    spoilers: bool
+    lang: str
+    status: str
+    started_at: dt.datetime

@@ -34,6 +34,8 @@ from bot.domain.models import (
     Reminder,
     Rotation,
     Subscription,
+    TriviaGame,
+    TriviaScore,
 )
 
 #: An open write transaction of the backend (its connection), passed back to group writes.
@@ -196,6 +198,42 @@ class DailyStorage(Protocol):
     async def count(self, status: str | None = None) -> int: ...
 
 
+class TriviaStorage(Protocol):
+    """The trivia tables (`bot.domain.trivia`); see the SQLite `TriviaStore` for each."""
+
+    async def start_game(
+        self,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        rounds: int,
+        spoilers: bool,
+        lang: str,
+        now: dt.datetime,
+    ) -> int | None: ...
+    async def end_game(self, game_id: int, status: str, now: dt.datetime) -> bool: ...
+    async def running_games(self) -> list[TriviaGame]: ...
+    async def game(self, game_id: int) -> TriviaGame | None: ...
+    async def record_answer(
+        self,
+        game_id: int,
+        round_number: int,
+        guild_id: int,
+        user_id: int,
+        question: str,
+        choice: int,
+        correct: bool,
+        points: int,
+        now: dt.datetime,
+    ) -> bool: ...
+    async def game_scores(self, game_id: int) -> list[TriviaScore]: ...
+    async def leaderboard(
+        self, guild_id: int, since: dt.datetime | None = None, limit: int = 10
+    ) -> list[TriviaScore]: ...
+    async def player(self, guild_id: int, user_id: int) -> TriviaScore: ...
+    async def rank(self, guild_id: int, points: int) -> int: ...
+
+
 class Storage(Protocol):
     """Everything the services keep: content, overlays, settings, audit, match index."""
 
@@ -217,6 +255,11 @@ class Storage(Protocol):
     @property
     def daily(self) -> DailyStorage:
         """The daily-post tables."""
+        ...
+
+    @property
+    def trivia(self) -> TriviaStorage:
+        """The trivia tables."""
         ...
 
     async def all_entries(self, kinds: Iterable[Kind] = ...) -> list[Entry]:

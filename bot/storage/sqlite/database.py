@@ -12,6 +12,7 @@ from bot.storage.sqlite.event_sync import EventSyncTables
 from bot.storage.sqlite.match_index import MatchIndexTables
 from bot.storage.sqlite.reminders import ReminderStore
 from bot.storage.sqlite.settings import SettingsTables
+from bot.storage.sqlite.trivia import TriviaStore
 
 
 class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables):
@@ -21,3 +22,4 @@ class Database(ContentTables, SettingsTables, MatchIndexTables, EventSyncTables)
         super().__init__(conn, path, read_only=read_only)
         self.reminders = ReminderStore(self)
         self.daily = DailyStore(self)
+        self.trivia = TriviaStore(self)
