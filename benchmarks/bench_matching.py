@@ -14,10 +14,11 @@ so that memory is the bot's own:
 * side by side, the simple alternatives a developer would write, on the same questions:
   rapidfuzz `process.extract` over every entry's title and aliases, and SQLite FTS5 (bm25) alone.
 
-First it prints the calibration: on the tuning split (tests/data/paraphrases.json and the
-fan questions not held out), right / wrong / "I don't know" across answer thresholds, the
-threshold chosen (the lowest with at most 1% wrong answers), and each set (dev, paraphrase, fan
-tuning, fan held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
+First it prints the calibration: on the tuning split (tests/data/paraphrases.json, and the
+fan questions and the Japanese questions (tests/data/questions_ja.json) not held out), right /
+wrong / "I don't know" across answer thresholds, the threshold chosen (the lowest with at most 1%
+wrong answers), and each set (dev, paraphrase, fan and Japanese tuning and held-out, lead
+held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ def held_out(case: dict[str, Any]) -> bool:
 
 def question_sets() -> dict[str, list[dict[str, Any]]]:
     """Every question set of the project, by name: dev, paraphrase, fan tuning, fan held-out,
-    lead held-out, negatives. A set whose file is missing is left out."""
+    lead held-out, ja tuning, ja held-out, negatives. A set whose file is missing is left out."""
     sets: dict[str, list[dict[str, Any]]] = {}
     for name, path in (
         ("dev", SHARED / "eval" / "dev_queries.json"),
@@ -233,13 +234,18 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
     lead = ROOT / "tests" / "data" / "heldout_lead.json"
     if lead.is_file():  # written after the tuning, never tuned on (tests/README.md)
         sets["lead held-out"] = json.loads(lead.read_text("utf-8"))["cases"]
+    japanese = ROOT / "tests" / "data" / "questions_ja.json"
+    if japanese.is_file():  # Japanese fan questions, split like the fan questions
+        ja = json.loads(japanese.read_text("utf-8"))["cases"]
+        sets["ja tuning"] = [c for c in ja if not held_out(c)]
+        sets["ja held-out"] = [c for c in ja if held_out(c)]
     negatives = ROOT / "tests" / "data" / "negatives.json"
     if negatives.is_file():
         sets["negatives"] = json.loads(negatives.read_text("utf-8"))["cases"]
     return sets
 
 
-TUNING_SETS = ("paraphrase", "fan tuning")
+TUNING_SETS = ("paraphrase", "fan tuning", "ja tuning")
 
 
 @dataclass(frozen=True)
@@ -270,9 +276,12 @@ async def outcomes(service: Any, cases: list[dict[str, Any]]) -> list[Outcome]:
             [[match]] = await service._matches([hit])
             entry = match.entry
             text = f"{entry.title} {entry.answer_text}"
-            right = re.search(case["expect"], text, re.I) is not None and (
-                not kinds or entry.kind == kinds[0]
-            )
+            if case.get("id"):  # the expected entry (or entries) by id
+                ids = [case["id"]] if isinstance(case["id"], str) else case["id"]
+                right = entry.key in ids
+            else:
+                right = re.search(case["expect"], text, re.I) is not None
+            right = right and (not kinds or entry.kind == kinds[0])
         found.append(Outcome(case["q"], case["expect"] is not None, hit.score, right, hit.key))
     return found
 
@@ -332,8 +341,9 @@ async def calibration() -> list[str]:
     tuning = [o for name in TUNING_SETS for o in found.get(name, [])]
     chosen = choose_threshold(tuning)
     lines.append(
-        "Tuning split (paraphrase + fan tuning) across thresholds: precision = right / answered, "
-        "recall = right / answerable, wrong = (wrong + off-topic answered) / questions"
+        "Tuning split (paraphrase + fan tuning + ja tuning) across thresholds: "
+        "precision = right / answered, recall = right / answerable, "
+        "wrong = (wrong + off-topic answered) / questions"
     )
     lines.append(
         "| threshold | right | wrong | off-topic answered | I don't know | precision "

@@ -14,6 +14,7 @@ from bot import constants as c
 from bot.cards.answers import answer_card, entry_card
 from bot.client import LookBackBot
 from bot.domain.models import Answer, Kind
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from bot.ui.views import SuggestionsView
 
@@ -97,12 +98,13 @@ async def answer_suggestion(interaction: discord.Interaction[Any], uid: str) -> 
     kind, _, key = uid.partition(":")
     # NotFound (hidden or deleted since) is shown by the view's error path.
     entry = await bot_of(interaction).service.get(cast(Kind, kind), key, content_guild(interaction))
-    await respond(interaction, card=entry_card(entry))
+    await respond(interaction, card=entry_card(entry, m=reply_messages(interaction)))
 
 
 async def send_answer(interaction: discord.Interaction[Any], answer: Answer) -> None:
-    """The answer's embed; when unsure, with up to three did-you-mean buttons."""
-    card = answer_card(answer)
+    """The answer's embed in the reader's language; when unsure, with up to three
+    did-you-mean buttons."""
+    card = answer_card(answer, m=reply_messages(interaction))
     if card.suggestions:
         view = SuggestionsView(interaction.user.id, card.suggestions, answer_suggestion)
         view.message = await respond(interaction, card=card, view=view)

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
+from bot.i18n import Text
+
 Kind = Literal["fact", "quote", "synopsis", "awards"]
 
 
@@ -129,7 +131,7 @@ class Answer:
     # One line to show with the answer, or in place of it: "I only know about Look Back — I
     # have nothing on Your Name (…)." when the question names another work, ceremony or
     # country; "About the 2021 manga." when the answer is not about the 2024 film.
-    note: str = ""
+    note: str | Text = ""
 
     @property
     def found(self) -> bool:
@@ -144,7 +146,7 @@ class Answer:
             "suggestions": [_match_json(s) for s in self.suggestions],
         }
         if self.note:
-            shape["note"] = self.note
+            shape["note"] = str(self.note)
         return shape
 
 
@@ -185,6 +187,8 @@ class GuildSettings:
     lead_times: tuple[int, ...] = (7 * 86400, 86400, 3600, 0)
     reminders_paused: bool = False
     moderator_role_id: int | None = None
+    # The language of posts nobody asked for: "en", "ja", or None = the server's preferred locale.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

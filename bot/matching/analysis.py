@@ -19,7 +19,7 @@ _STOP_WORDS: Final = frozenset(
     gave let lets just also really ever very much more most s t d ll ve re m o look back
     lookback film's movie's name names called call info information detail details fact facts
     thing things stuff question questions answer someone anyone something anything exactly
-    actually up
+    actually up u ur ppl guy think thinks thought during result results
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
@@ -117,6 +117,113 @@ _JA_WORDS: Final = {
     "どのくらい": "how",
     "なんぷん": "minutes",
 }
+# Japanese words of this domain, read as the English word they mean: a Japanese question then
+# matches the English names and answers too (監督 → direct, 配信 → stream), and a Japanese
+# answer matches an English question. Longest first; matched on normalised text, where
+# scripts are split by spaces ("吹き替え" is "吹 き 替 え").
+_JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
+    ("日本アカデミー賞", "japan academy prize"),
+    ("アカデミー賞", "oscar"),
+    ("アニメーション制作", "animation studio"),
+    ("制作会社", "studio"),
+    ("配給会社", "distributor"),
+    ("入場者特典", "admission gift"),
+    ("上映時間", "runtime"),
+    ("興行収入", "boxoffice"),
+    ("興行成績", "boxoffice"),
+    ("興収", "boxoffice"),
+    ("公開日", "release date"),
+    ("発売日", "release date"),
+    ("誕生日", "birth date"),
+    ("生まれ", "birth"),
+    ("何歳", "age"),
+    ("年齢", "age"),
+    ("下の名前", "fullname"),
+    ("フルネーム", "fullname"),
+    ("名字", "fullname"),
+    ("苗字", "fullname"),
+    ("本名", "fullname"),
+    ("方言", "dialect"),
+    ("訛り", "accent"),
+    ("一覧", ""),
+    ("原作者", "author"),
+    ("作者", "author"),
+    ("漫画家", "mangaka"),
+    ("原作", "manga"),
+    ("漫画", "manga"),
+    ("マンガ", "manga"),
+    ("読み切り", "oneshot"),
+    ("単行本", "volume"),
+    ("監督", "director"),
+    ("脚本", "screenplay"),
+    ("作曲者", "composer"),
+    ("作曲", "composer"),
+    ("劇伴", "score"),
+    ("音楽", "music"),
+    ("主題歌", "theme song"),
+    ("歌手", "singer"),
+    ("歌詞", "lyrics"),
+    ("声優", "voice"),
+    ("声の出演", "voice"),
+    ("キャスト", "cast"),
+    ("吹き替え", "dub"),
+    ("吹替", "dub"),
+    ("字幕", "subtitles"),
+    ("配信", "streaming"),
+    ("アマプラ", "prime video"),
+    ("プライムビデオ", "prime video"),
+    ("見れ", "watch"),
+    ("観れ", "watch"),
+    ("見られ", "watch"),
+    ("読め", "read"),
+    ("何年", "when"),
+    ("長編アニメーション", "animated feature"),
+    ("長編アニメ", "animated feature"),
+    ("長編", "feature"),
+    ("アニメーション", "animation"),
+    ("アニメ", "anime"),
+    ("映画", "film"),
+    ("取った", "won"),
+    ("獲った", "won"),
+    ("獲得", "won"),
+    ("英語", "english"),
+    ("日本語", "japanese"),
+    ("公開", "release"),
+    ("発売", "release"),
+    ("受賞", "won"),
+    ("ノミネート", "nominated"),
+    ("授賞式", "ceremony"),
+    ("配給", "distributor"),
+    ("登場人物", "characters"),
+    ("キャラクター", "character"),
+    ("主人公", "protagonist"),
+    ("ストーリー", "story"),
+    ("結末", "ending"),
+    ("ラスト", "ending"),
+    ("舞台", "setting"),
+    ("美大", "art university"),
+    ("大学", "university"),
+    ("アニメーター", "animators"),
+    ("値段", "price"),
+    ("価格", "price"),
+    ("料金", "price"),
+    ("チケット", "ticket"),
+    ("ページ", "pages"),
+    ("ブルーレイ", "blu ray"),
+    ("ネタバレ", "spoilers"),
+    ("実写", "live action"),
+    ("出た", "released"),
+    ("出る", "released"),
+    ("どんな話", "story"),
+    # Asking, not the subject: "…って本当？", "教えて", "どう思ってる".
+    ("本当", ""),
+    ("関係", ""),
+    ("教え", ""),
+    ("知りた", ""),
+    ("思っ", ""),
+    ("思う", ""),
+)
+_JA_SUFFIXES: Final = frozenset("者版役化的性行")
 # Single kanji that are question words.
 _JA_KANJI: Final = {"誰": "who", "何": "", "時": "", "日": "date"}
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
@@ -147,6 +254,13 @@ _PHRASES: Final = (
         "othercategory",
     ),
     ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+    # A person's first, given, full or family name: one thing asked ("fujinos first name" is
+    # not "the first time Fujino…"; "name" alone is a stop word).
+    (
+        "name",
+        re.compile(r"\b(first|given|full|last|family|sur|real) ?names?\b|\bsurnames?\b"),
+        "fullname",
+    ),
     # In Look Back, "the two girls" are always the two leads.
     (
         "girls",
@@ -252,14 +366,32 @@ def _japanese(run: str) -> list[tuple[str, str]]:
         if run in _JA_KANJI:
             canonical = _canonical_word(_JA_KANJI[run]) if _JA_KANJI[run] else None
             return [(run, canonical)] if canonical else []
-        return [(run, run)]
+        # A suffix left alone once a word is read ("作曲者", "実写版", "実写化") says nothing.
+        return [] if run in _JA_SUFFIXES else [(run, run)]
     return [(run[i : i + 2], run[i : i + 2]) for i in range(len(run) - 1)]
+
+
+def _build_ja_terms() -> tuple[re.Pattern[str], dict[str, str]]:
+    spaced = {normalize(word): english for word, english in _JA_TERMS}
+    ordered = sorted(spaced, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in ordered)), spaced
+
+
+_JA_TERM_PATTERN, _JA_TERM_ENGLISH = _build_ja_terms()
+
+
+def _english_terms(norm: str) -> str:
+    """Normalised text with the Japanese words of `_JA_TERMS` replaced by their English."""
+    return _JA_TERM_PATTERN.sub(lambda m: f" {_JA_TERM_ENGLISH[m.group(0)]} ", norm)
 
 
 def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str, str]]:
     """(surface word, canonical token) pairs of `text`, in order (see the module docstring)."""
     pairs: list[tuple[str, str]] = []
-    for run in normalize(text).split():
+    norm = normalize(text)
+    if not norm.isascii():
+        norm = _english_terms(norm)
+    for run in norm.split():
         if run.isascii():
             if len(run) == 1 and run.isdigit():
                 continue  # "2" matches any date; it tells nothing on its own
@@ -290,8 +422,9 @@ def has_topic(text: str) -> bool:
         return False
     if not tokens:
         return True  # only stop words ("what is it about"): the matcher reads them then
-    if any(not token.isascii() for token in tokens):
-        tokens = analyse(_NO_TOPIC_JA.sub(" ", normalize(text)))
+    norm = normalize(text)
+    if not norm.isascii():
+        tokens = analyse(_NO_TOPIC_JA.sub(" ", norm))
     return any(token not in _NO_TOPIC for token in tokens)
 
 

@@ -33,6 +33,8 @@ _KINDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         re.compile(
             rf"{_WH}(who|whos|whom|whose)\b|{_WH}which (company|studio|publisher|distributor|"
             rf"person|actor|actress|director|animator|magazine|singer)s?{_END}|誰|だれ"
+            # "制作会社どこ": which company (どこ asks for an organisation, not a place).
+            r"|(会社|スタジオ|配給|出版|レーベル) ?(は|って|が)? ?どこ"
         ),
     ),
     (

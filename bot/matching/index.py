@@ -912,6 +912,16 @@ class Matcher:
         ):
             return ("work", min(named.works))
         bits = self._works[index]
+        # An entry about a Look Back work that also names another ("Yamazaki, director of
+        # Godzilla Minus One, praised it") answers a question about that other work only when
+        # the question also says it means Look Back ("it"), one of its people, or a ceremony.
+        if (
+            named.works
+            and bits
+            and not bits & _OTHER
+            and not (named.this_work or named.pronoun or named.people or named.ceremonies)
+        ):
+            return ("work", min(named.works))
         if bits:
             concerns = any(about(WORK + w) for w in named.works) or any(
                 about(PERSON + p) for p in named.people

@@ -80,6 +80,7 @@ _THIS_WORK = re.compile(
     r"|(?<![a-z0-9])look ?back(?![a-z0-9])"
 )
 _TITLE: Final = "ルックバック"
+_PRONOUN = re.compile(r"(?<![a-z0-9])(it|its|this)(?![a-z0-9])")
 _FILM_GENERIC = re.compile(r"(?<![a-z0-9])(movie|movies|film|films|flick)(?![a-z0-9])|映画|劇場")
 
 _COUNTRIES: Final[dict[str, tuple[str, ...]]] = {
@@ -164,6 +165,9 @@ class Named:
     # "the movie", "this manga", "Look Back": the text means a Look Back work, not the medium
     # ("does Oshiyama draw manga").
     this_work: bool = False
+    # "did the Godzilla Minus One director like it": a pronoun that can only mean the work the
+    # bot is about (a question naming another work and "it" still asks about Look Back).
+    pronoun: bool = False
     # The word tokens of the other works' names in the text. They say what the question is
     # about (the named-thing rule checks that), so in coverage they count as one word.
     work_words: frozenset[str] = frozenset()
@@ -219,7 +223,10 @@ class Gazetteer:
 
     def _find(self, text: str) -> Named:
         norm = normalize(text)
-        found = Named(this_work=_THIS_WORK.search(norm) is not None or _TITLE in text)
+        found = Named(
+            this_work=_THIS_WORK.search(norm) is not None or _TITLE in text,
+            pronoun=_PRONOUN.search(norm) is not None,
+        )
         if not norm:
             return found
         work_words: list[str] = []

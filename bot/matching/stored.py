@@ -11,6 +11,8 @@ from bot.domain.models import Entry, Kind
 from bot.matching.analysis import (
     _CHATTER,
     _JA_KANJI,
+    _JA_SUFFIXES,
+    _JA_TERMS,
     _JA_WORDS,
     _PHRASES,
     _STEMMER,
@@ -49,7 +51,8 @@ class IndexRow:
 
 def _entry_keys(entry: Entry) -> tuple[list[str], list[str]]:
     """(names an entry is asked by: title and aliases; labels that only add words to match)."""
-    names = [entry.title, *entry.aliases]
+    # The Japanese title is a name like the aliases: a Japanese question is matched against it.
+    names = [entry.title, *entry.aliases, entry.title_ja]
     # A work tag says what the entry is about (a named-thing token), not a word to match:
     # "film" would match every question that says "movie" in 90 entries.
     labels = [t.replace("-", " ") for t in entry.tags if t not in _WORD_LESS_TAGS]
@@ -63,9 +66,10 @@ def _entry_keys(entry: Entry) -> tuple[list[str], list[str]]:
 
 
 def _entry_body(entry: Entry) -> str:
+    """The answer's text, English then Japanese (a Japanese question matches either)."""
     if entry.kind == "awards":
-        return entry.outcome
-    return entry.text
+        return f"{entry.outcome}\n{entry.outcome_ja}" if entry.outcome_ja else entry.outcome
+    return f"{entry.text}\n{entry.text_ja}" if entry.text_ja else entry.text
 
 
 _WORD_LESS_TAGS: Final = WORK_TAGS - {"manga", "live-action"}
@@ -126,7 +130,7 @@ def index_row(entry: Entry) -> IndexRow:
 # Bump when the analysis *code* changes (normalize, analyse_pairs, index_row): rows stored
 # with another version are analysed again at start-up. The word tables are hashed in, so
 # editing a synonym or stop word needs no bump.
-ANALYSIS_CODE_VERSION: Final = 2
+ANALYSIS_CODE_VERSION: Final = 3
 
 
 def _analysis_version() -> str:
@@ -138,6 +142,8 @@ def _analysis_version() -> str:
             [(keyword, pattern.pattern, replacement) for keyword, pattern, replacement in _PHRASES],
             sorted(_JA_WORDS.items()),
             sorted(_JA_KANJI.items()),
+            _JA_TERMS,
+            sorted(_JA_SUFFIXES),
             _TITLE_JA,
             _STEMMER.stemWords(["directed", "composer", "nominations", "released"]),
         )

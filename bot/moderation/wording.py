@@ -13,9 +13,11 @@ from bot.domain.pack import (
 )
 from bot.domain.safety import neutralise_mentions, safe_display
 from bot.domain.text import clip
+from bot.i18n import EN, N_, Messages, Text
 from bot.moderation.types import (
     KIND_WORDS,
     MODERATOR_SETTINGS,
+    REMINDER_SETTINGS,
     SETTINGS,
 )
 
@@ -51,48 +53,81 @@ def _group(kind: str) -> str:
 
 #: Stored fields in words (what changed, in an edit conflict).
 FIELD_WORDS: Final = {
-    "title": "the title",
-    "name": "the name",
-    "answer": "the answer",
-    "text": "the text",
-    "outcome": "the outcome",
-    "aliases": "the other names",
-    "tags": "the tags",
-    "source_name": "the source",
-    "source_url": "the source URL",
-    "spoiler": "the spoiler mark",
-    "speaker": "the speaker",
-    "occasion": "the occasion",
-    "said_on": "the date said",
-    "section": "the section",
-    "ceremony": "the ceremony",
-    "starts_at": "the date",
-    "date_only": "the date",
+    "title": N_("the title"),
+    "name": N_("the name"),
+    "answer": N_("the answer"),
+    "text": N_("the text"),
+    "outcome": N_("the outcome"),
+    "aliases": N_("the other names"),
+    "tags": N_("the tags"),
+    "source_name": N_("the source"),
+    "source_url": N_("the source URL"),
+    "spoiler": N_("the spoiler mark"),
+    "speaker": N_("the speaker"),
+    "occasion": N_("the occasion"),
+    "said_on": N_("the date said"),
+    "section": N_("the section"),
+    "ceremony": N_("the ceremony"),
+    "starts_at": N_("the date"),
+    "date_only": N_("the date"),
+    "ja": N_("the Japanese text"),
 }
 
+#: A form's fields as its labels name them, for the pack's validation messages.
 _FRIENDLY_FIELDS: Final = {
-    "source_url": "Source URL",
-    "source_name": "Source",
-    "said_on": "Said on",
-    "aliases": "Other names",
+    "source_url_ja": N_("Japanese source URL"),
+    "source_name_ja": N_("Japanese source"),
+    "source_url": N_("Source URL"),
+    "source_name": N_("Source"),
+    "said_on": N_("Said on"),
+    "aliases": N_("Other names"),
+    "title_ja": N_("Japanese title"),
+    "answer_ja": N_("Japanese answer"),
+    "text_ja": N_("Japanese text"),
+    "name_ja": N_("Japanese name"),
+    "outcome_ja": N_("Japanese outcome"),
+}
+_PROBLEMS_SHOWN: Final = 8
+
+
+class FormProblems(Text):
+    """A form refused by the pack's validation: "Please fix:" and its problems, each field
+    named as the form labels it (in the reader's language). The problems themselves are the
+    pack's English messages; they echo no typed text."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(N_("Please fix:\n{problems}"), problems="")
+        self.problems = tuple(problems)
+
+    def render(self, m: Messages) -> str:
+        """The problems in `m`'s language (field names and framing; the pack's own wording)."""
+        lines = []
+        for problem in self.problems[:_PROBLEMS_SHOWN]:
+            for name, label in _FRIENDLY_FIELDS.items():
+                problem = problem.replace(f"› {name}", f"› {m._(label)}")
+            lines.append(f"• {safe_display(clip(problem, 180))}")
+        if len(self.problems) > _PROBLEMS_SHOWN:
+            more = len(self.problems) - _PROBLEMS_SHOWN
+            lines.append(m._("… and {count} more", count=more))
+        return m._(self.template, problems="\n".join(lines))
+
+
+def _problem_text(problems: Sequence[str]) -> FormProblems:
+    """Validation problems of a form, in the form's words (they echo no typed text)."""
+    return FormProblems(problems)
+
+
+_SETTINGS_TITLES: Final = {
+    MODERATOR_SETTINGS: N_("moderator role"),
+    REMINDER_SETTINGS: N_("reminder settings"),
 }
 
 
-def _problem_text(problems: Sequence[str]) -> str:
-    """Validation problems of a form, in the form's words (they echo no typed text)."""
-    friendly = []
-    for problem in problems[:8]:
-        for name, label in _FRIENDLY_FIELDS.items():
-            problem = problem.replace(f"› {name}", f"› {label}")
-        friendly.append(problem)
-    lines = [f"• {safe_display(clip(p, 180))}" for p in friendly]
-    more = f"\n… and {len(problems) - 8} more" if len(problems) > 8 else ""
-    return "Please fix:\n" + "\n".join(lines) + more
-
-
-def _record_title(record: AuditRecord) -> str:
+def _record_title(record: AuditRecord, m: Messages = EN) -> str:
     if record.kind == SETTINGS:
-        return "moderator role" if record.key == MODERATOR_SETTINGS else "reminder settings"
+        return m._(_SETTINGS_TITLES.get(record.key, _SETTINGS_TITLES[REMINDER_SETTINGS]))
     for snapshot in (record.new, record.old):
         if snapshot:
             title = snapshot.get("title") or snapshot.get("name")
@@ -101,30 +136,47 @@ def _record_title(record: AuditRecord) -> str:
     return record.key
 
 
-def _action_word(action: str) -> str:
-    return "changed" if action == "settings" else action
+#: Each audited action in a word (an autocomplete label's "last: …").
+_ACTION_NAMES: Final = {
+    "add": N_("added"),
+    "edit": N_("edited"),
+    "remove": N_("removed"),
+    "hide": N_("hidden"),
+    "unhide": N_("shown again"),
+    "undo": N_("undone"),
+    "import": N_("imported"),
+    "settings": N_("changed"),
+}
 
 
-def _record_what(record: AuditRecord, title: str) -> str:
+def _action_word(action: str, m: Messages = EN) -> str:
+    found = _ACTION_NAMES.get(action)
+    return m._(found) if found else action
+
+
+def _record_what(record: AuditRecord, title: str, m: Messages = EN) -> str:
     if record.kind == SETTINGS:
         return title[:1].upper() + title[1:]
-    return f"{KIND_WORDS.get(record.kind, record.kind)}: {title}"
+    kind = KIND_WORDS.get(record.kind)
+    return f"{m._(kind) if kind else record.kind}: {title}"
 
 
-def _choice_label(entry: Entry, own: bool) -> str:
+def _choice_label(entry: Entry, own: bool, m: Messages = EN) -> str:
     label = f"{entry.title} · {entry.key}"
     if own:
-        label += " · this server"
+        label += " · " + m._("this server")
     return clip(label, c.CHOICE_NAME_MAX)
 
 
 # -- cards ------------------------------------------------------------------------------------
 
+#: What a change did, one sentence per action (`{name}` is the entry, named by `entry_name`).
 _ACTION_WORDS: Final = {
-    "add": "Added",
-    "edit": "Saved this server's version of",
-    "remove": "Removed",
-    "hide": "Hidden in this server:",
-    "unhide": "Shown again in this server:",
-    "undo": "Undone the last change of",
+    "add": N_("Added {name}."),
+    "edit": N_("Saved this server's version of {name}."),
+    "remove": N_("Removed {name}."),
+    "hide": N_("Hidden in this server: {name}."),
+    "unhide": N_("Shown again in this server: {name}."),
+    "undo": N_("Undone the last change of {name}."),
+    "import": N_("Imported {name}."),
 }

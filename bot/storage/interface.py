@@ -133,9 +133,13 @@ class ReminderStorage(Protocol):
         ...
 
     async def subscribe(
-        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime
+        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime, lang: str = "en"
     ) -> bool:
-        """Add a fan's DM subscription; False when it already existed."""
+        """Add a fan's DM subscription; False when it already existed (`lang` updated)."""
+        ...
+
+    async def subscriber_lang(self, guild_id: int, user_id: int) -> str:
+        """The language of a fan's direct-message reminders from one server ('en' if none)."""
         ...
 
     async def unsubscribe(self, guild_id: int, user_id: int) -> int:

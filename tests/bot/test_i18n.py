@@ -41,7 +41,12 @@ def test_placeholders_match_in_both_languages() -> None:
 
 
 def test_the_catalogue_holds_nothing_the_code_no_longer_says() -> None:
-    unused = sorted(str(k) for k in JA.keys() - CODE.keys())
+    # Option names (one lower-case word) are asked for by discord.py from the parameters'
+    # names, not marked in the code; tests/cogs/test_commands.py checks each has its Japanese.
+    unused = sorted(
+        str(k) for k in JA.keys() - CODE.keys() if not (isinstance(k, str) and k.isidentifier()
+                                                        and k.islower())
+    )  # fmt: skip
     assert not unused, unused[:30]
 
 

@@ -121,7 +121,7 @@ async def test_fact_autocomplete_then_pick_answers_that_entry(world: World) -> N
     runtime = next(c for c in choices if c["value"] == "fact:runtime")
     embed = embed_of(await fan.slash(channel, "fact", query=runtime["value"]))
     assert embed.title == runtime["name"]
-    assert embed.footer.text == "Fact · runtime · shipped content"
+    assert embed.footer.text == "Fact · from the checked fact base"  # no id or score for fans
 
 
 async def test_fact_autocomplete_with_nothing_typed_offers_facts(world: World) -> None:

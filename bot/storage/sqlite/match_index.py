@@ -119,7 +119,8 @@ _MATCH_LABELS = ("speaker", "occasion", "section", "ceremony")
 def _match_source_columns(kind: Kind) -> tuple[str, ...]:
     table = TABLES[kind]
     labels = tuple(c for c in table.extra if c in _MATCH_LABELS)
-    return (table.title_column, table.text_column, "aliases", "tags", *labels)
+    # `ja`: the Japanese title and text are matched too (bot.matching.stored).
+    return (table.title_column, table.text_column, "aliases", "tags", *labels, "ja")
 
 
 def _match_source_sql(kind: Kind, alias: str) -> str:
