@@ -27,11 +27,12 @@ def footer_marks(post_id: int, footer: str | None) -> bool:
 def daily_card(entry: Entry, post: DailyPost, *, late: bool = False, m: Messages = EN) -> Card:
     """The day's fact or quote: the entry's own card under a "of the day" title; a spoiler
     entry entirely behind a spoiler tag."""
-    card = entry_card(entry)
+    card = entry_card(entry, m=m)
     heading = m._("Fact of the day") if entry.kind == "fact" else m._("Quote of the day")
     description = card.description
     if entry.spoiler and not card.spoiler:  # a quote's card does not hide it by itself
-        description = spoiler_block(safe_display(entry.text), c.EMBED_DESCRIPTION_MAX)
+        text = entry.in_language(m.lang).text
+        description = spoiler_block(safe_display(text), c.EMBED_DESCRIPTION_MAX)
     if late:
         description = clip(
             description

@@ -15,7 +15,7 @@ from bot.cards.daily import daily_card, footer_marks
 from bot.domain.daily import DailyService
 from bot.domain.models import DailyPost, Entry
 from bot.domain.reminders import Delivery, PermanentFailure, ReminderObsolete, TemporaryFailure
-from bot.i18n import EN
+from bot.ui.language import server_messages
 from bot.ui.respond import NO_PINGS, post
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ class DailyDelivery:
         self.service = service
 
     async def send(self, daily: DailyPost, entry: Entry, reclaimed: bool, late: bool) -> Delivery:
-        """Deliver one daily post (in English: servers have no language setting yet)."""
+        """Deliver one daily post, in the server's language (`/admin language`, else its
+        preferred locale)."""
         settings = await self.service.settings(daily.guild_id)
         if settings.channel_id is None:
             raise ReminderObsolete("the daily post was turned off")
@@ -55,7 +56,8 @@ class DailyDelivery:
                         footer_marks(daily.id, e.footer.text) for e in message.embeds
                     ):
                         return Delivery(message.id)
-            card = daily_card(entry, daily, late=late, m=EN)
+            m = server_messages(self.client, await self.service.db.guild_settings(daily.guild_id))
+            card = daily_card(entry, daily, late=late, m=m)
             message = await post(found, card, allowed_mentions=NO_PINGS, nonce=daily.nonce)
             return Delivery(message.id, late)
         except discord.HTTPException as exc:

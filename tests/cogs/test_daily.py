@@ -258,3 +258,20 @@ async def test_other_zones(simcord_env, world, zone: str) -> None:
     assert len(posts) == 2
     for message in posts:
         assert message.created_at.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%H:%M") == "07:30"
+
+
+async def test_the_post_is_in_the_servers_language(simcord_env, world) -> None:
+    from bot.domain.models import GuildSettings
+
+    guild, channel, fan, mod = world
+    db = simcord_env.bot.service.db
+    await only_own_facts(simcord_env, guild, 0)
+    shipped = [e for e in await db.visible_entries("fact", None) if e.text_ja and not e.spoiler]
+    await db.set_hidden(guild.id, "fact", shipped[0].key, False)
+    await db.save_guild_settings(GuildSettings(guild.id, language="ja"))
+    await configure(mod, channel, timezone="Asia/Tokyo", time="08:00")
+    await simcord_env.advance_time(DAY)
+    [post] = daily_posts(channel)
+    assert post.embeds[0].title.startswith("今日の事実 · ")
+    assert shipped[0].text_ja[:20] in post.embeds[0].description
+    assert post.created_at.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")).hour == 8
