@@ -16,6 +16,7 @@ import pytest
 from bot.domain.models import Entry
 from tests.cogs.conftest import restart
 from tests.cogs.helpers import seen
+from tests.cogs.openapi_fixture import every_request_is_valid  # noqa: F401 - autouse
 
 HOUR = 3600
 DAY = 86400

@@ -16,6 +16,7 @@ from bot.domain.models import TriviaQuestion
 from bot.domain.trivia import REVEAL_SECONDS, ROUND_SECONDS
 from tests.cogs.conftest import restart
 from tests.cogs.helpers import seen
+from tests.cogs.openapi_fixture import every_request_is_valid  # noqa: F401 - autouse
 
 SHOW = bool(os.environ.get("SHOW_TRANSCRIPT"))
 
