@@ -275,3 +275,35 @@ async def test_japanese_players_get_the_game_in_japanese(
     await simcord_env.advance_time(0.1)
     message = bot_messages(channel)[-1]
     assert "テスト問題" in message.embeds[0].description
+
+
+async def test_a_game_with_the_shipped_questions(simcord_env, world) -> None:
+    """The real question set (the pack's trivia.json): no spoiler asked by default, every
+    answer on a button, the source shown with the right answer."""
+    guild, channel, fan, mod = world
+    service = simcord_env.bot.services.trivia
+    service.rng = random.Random(14)
+    assert len(service.questions) >= 100
+    await fan.slash(channel, "trivia start", rounds=3)
+    await simcord_env.advance_time(0.1)
+    game = service.games[channel.id]
+    assert not any(q.spoiler for q in game.questions)
+    for turn in range(3):
+        current = game.current
+        asked = last_question(channel)
+        assert [c.label for row in asked.components for c in row.children] == list(
+            current.choices
+        )
+        pressed = await mod.click(asked, label=current.choices[current.right])
+        assert "Locked in" in pressed.response.content
+        if turn == 1:
+            await fan.click(asked, label=current.choices[(current.right + 1) % 4])
+        await simcord_env.advance_time(ROUND_SECONDS + REVEAL_SECONDS)
+    summary = bot_messages(channel)[-1]
+    assert summary.embeds[0].title == "Trivia · game over"
+    assert f"1. <@{mod.id}>" in summary.embeds[0].description
+    reveals = [m for m in bot_messages(channel)
+               if m.embeds and "answer" in (m.embeds[0].title or "")]  # fmt: skip
+    assert len(reveals) == 3 and all(m.embeds[0].fields for m in reveals)
+    if SHOW:
+        print("\n--- a game with the shipped questions ---\n" + transcript(channel))
