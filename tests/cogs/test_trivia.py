@@ -291,9 +291,7 @@ async def test_a_game_with_the_shipped_questions(simcord_env, world) -> None:
     for turn in range(3):
         current = game.current
         asked = last_question(channel)
-        assert [c.label for row in asked.components for c in row.children] == list(
-            current.choices
-        )
+        assert [c.label for row in asked.components for c in row.children] == list(current.choices)
         pressed = await mod.click(asked, label=current.choices[current.right])
         assert "Locked in" in pressed.response.content
         if turn == 1:
