@@ -6,9 +6,8 @@ them; entries' own text is shown as stored.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Sequence
+from typing import Any, Final
 
 from bot import constants as c
 from bot.cards.base import Card, chunks, event_when, timestamp
@@ -16,7 +15,7 @@ from bot.domain.models import AuditRecord, Entry, GuildSettings, Reminder
 from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.timeutil import parse_utc
-from bot.i18n import EN, N_, Messages, Text
+from bot.i18n import EN, LANGUAGE_NAMES, N_, Messages, Text
 from bot.moderation import rules
 from bot.moderation.parsing import format_leads
 from bot.moderation.types import (
@@ -38,17 +37,6 @@ from bot.moderation.types import (
 )
 from bot.moderation.wording import _ACTION_WORDS, _inline, _record_title, shown
 from bot.storage.sqlite.rows import entry_snapshot
-
-_T = TypeVar("_T")
-
-
-def in_language(builder: Callable[..., _T], *args: Any, m: Messages, **options: Any) -> _T:
-    """`builder(*args, m=m, **options)` for a builder of the fan side (`entry_card`,
-    `event_when`, the page views), passing only the keywords it takes: the fan side gains
-    `m` (and `entry_card` `detail`) in its own change, merged separately."""
-    taken = inspect.signature(builder).parameters
-    chosen = {k: v for k, v in {"m": m, **options}.items() if k in taken}
-    return builder(*args, **chosen)
 
 
 def said(value: Said, m: Messages) -> str:
@@ -115,6 +103,7 @@ _FIELD_LABELS: Final = {
     "lead_times": N_("lead times"),
     "reminders_paused": N_("paused"),
     "moderator_role_id": N_("moderator role"),
+    "language": N_("language of posts"),
     # the Japanese text of an entry (stored together as `ja`, shown field by field)
     "title_ja": N_("Japanese title"),
     "text_ja": N_("Japanese text"),
@@ -177,6 +166,8 @@ _MAIN_TEXT: Final = ("answer", "text", "outcome")
 def _value(name: str, value: Any, m: Messages = EN) -> str:
     if name in _FLAGS:
         return m._("yes") if value else m._("no")
+    if name == "language":
+        return _language(value, m)
     if value is None or value == "" or value == []:
         return "—"
     if name == "starts_at" and isinstance(value, str):
@@ -301,6 +292,24 @@ def settings_card(settings: GuildSettings, *, m: Messages = EN) -> Card:
     )
 
 
+def _language(value: Any, m: Messages) -> str:
+    """The language of a server's posts in words: English, 日本語, or the server's own."""
+    if isinstance(value, str) and value in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[value]
+    return m._("this server's language in Discord")
+
+
+def language_message(change: SettingsChange, *, m: Messages = EN) -> str:
+    """What `/admin language` did."""
+    if change.before.language == change.after.language:
+        return m._("Nothing changed: the settings were already like that.")
+    return m._(
+        "Reminders and other posts nobody asked for are now in {language}. Replies still follow "
+        "each member's own Discord language.",
+        language=_language(change.after.language, m),
+    )
+
+
 def _settings_fields(settings: GuildSettings, m: Messages) -> tuple[tuple[str, str], ...]:
     channel = (
         f"<#{settings.reminder_channel_id}>" if settings.reminder_channel_id else m._("not set")
@@ -317,6 +326,7 @@ def _settings_fields(settings: GuildSettings, m: Messages) -> tuple[tuple[str, s
         (m._("Role to ping"), role),
         (m._("Lead times"), leads),
         (m._("State"), state),
+        (m._("Language of posts"), _language(settings.language, m)),
     )
 
 
@@ -364,10 +374,6 @@ def status_card(status: ReminderStatus, *, m: Messages = EN) -> Card:
     )
 
 
-def _when(entry: Entry, m: Messages) -> str:
-    return in_language(event_when, entry, m=m)
-
-
 def test_reminder_card(event: Entry, settings: GuildSettings, *, m: Messages) -> Card:
     """A sample reminder, posted by /admin reminders test, that looks like the real ones."""
     assert event.starts_at is not None
@@ -375,7 +381,7 @@ def test_reminder_card(event: Entry, settings: GuildSettings, *, m: Messages) ->
     lines = [
         m._("{title} is coming up.", title=title),
         "",
-        m._("**When:** {when}", when=_when(event, m)),
+        m._("**When:** {when}", when=event_when(event, m)),
         "",
         m._(
             "*This is a test sent by a moderator: real reminders look like this and go out "
@@ -395,7 +401,7 @@ def event_preview_card(preview: EventDraft, *, m: Messages = EN) -> Card:
     """An awards event to check before saving: its date as every reader will see it."""
     draft = preview.draft
     after = draft.after
-    fields: list[tuple[str, str]] = [(m._("When"), _when(after, m))]
+    fields: list[tuple[str, str]] = [(m._("When"), event_when(after, m))]
     if preview.when is not None and preview.when.starts_at is not None:
         utc = preview.when.starts_at.strftime("%Y-%m-%d %H:%M UTC")
         understood = shown(said(preview.when.understood, m), 100)

@@ -28,7 +28,7 @@ from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.timeutil import format_utc, utcnow
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
-from bot.i18n import EN, N_, Messages, Text
+from bot.i18n import EN, LANGS, N_, Messages, Text
 from bot.matching.analysis import normalize
 from bot.moderation.parsing import parse_when, slug, source_name_for
 from bot.moderation.rules import (
@@ -722,7 +722,14 @@ class AdminService:
         already set, for the warnings); a refusal raises UserFacingError and saves nothing,
         warnings come back in `SettingsChange.warnings`.
         """
-        allowed = {"reminder_channel_id", "reminder_role_id", "lead_times", "reminders_paused"}
+        allowed = {
+            "reminder_channel_id",
+            "reminder_role_id",
+            "lead_times",
+            "reminders_paused",
+            "language",
+        }
+        assert changes.get("language") in (None, *LANGS), changes
         assert set(changes) <= allowed, changes
         warnings: list[Said] = []
         role_id = changes.get("reminder_role_id")
@@ -823,6 +830,7 @@ class AdminService:
                 "lead_times": list(settings.lead_times),
                 "reminders_paused": settings.reminders_paused,
                 "moderator_role_id": settings.moderator_role_id,
+                "language": settings.language,
             },
             "hidden": [{"kind": k, "id": key} for k, key in await self.db.hidden_keys(guild_id)],
         }
@@ -1018,6 +1026,12 @@ class AdminService:
                 problems.append(Text(N_("{where}: must be true or false"), where=at))
             else:
                 wanted = replace(wanted, reminders_paused=raw["reminders_paused"])
+        if "language" in raw:
+            if raw["language"] not in (None, *LANGS):
+                at = f"{where} › settings › language"
+                problems.append(Text(N_('{where}: must be "en", "ja" or null'), where=at))
+            else:
+                wanted = replace(wanted, language=raw["language"])
         if raw.get("moderator_role_id", current.moderator_role_id) != current.moderator_role_id:
             notes.append(
                 Text(N_("The moderator role is never imported; set it with /admin moderator-role."))

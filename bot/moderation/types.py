@@ -230,6 +230,8 @@ def _settings_snapshot(settings: GuildSettings, key: str) -> dict[str, Any]:
         "reminder_role_id": settings.reminder_role_id,
         "lead_times": list(settings.lead_times),
         "reminders_paused": settings.reminders_paused,
+        # the language of the posts (reminders): part of how reminders are posted
+        "language": settings.language,
     }
 
 
@@ -240,6 +242,7 @@ def _settings_with(settings: GuildSettings, snapshot: dict[str, Any]) -> GuildSe
         "reminder_role_id",
         "reminders_paused",
         "moderator_role_id",
+        "language",
     ):
         if name in snapshot:
             changes[name] = snapshot[name]

@@ -16,7 +16,6 @@ from bot.cards.base import Card
 from bot.cards.moderation import (
     change_message,
     edit_conflict_card,
-    in_language,
     said,
 )
 from bot.client import LookBackBot
@@ -182,7 +181,7 @@ def _warnings(problems: list[Said], m: Messages) -> str:
 
 def entry_shown(entry: Entry, m: Messages) -> Card:
     """An entry's card for a moderator: in their language, with its id and scope."""
-    return in_language(entry_card, entry, m=m, detail=True)
+    return entry_card(entry, m=m, detail=True)
 
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ import discord
 
 from bot.cards.base import Card
 from bot.cards.embed import card_embed
-from bot.cards.moderation import in_language
 from bot.domain.models import Entry, Kind
 from bot.domain.pack import JA_FIELDS
 from bot.domain.text import clip
@@ -443,7 +442,7 @@ class ModeratorPagesView(PagesView):
     """Previous/Next over moderator-only pages (the history), checked again on every click."""
 
     def __init__(self, cog: AdminBase, owner_id: int, pages: list[Card], m: Messages = EN) -> None:
-        in_language(super().__init__, owner_id, pages, m=m)
+        super().__init__(owner_id, pages, m=m)
         self.cog = cog
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:

@@ -10,19 +10,21 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 
 from bot.cards.moderation import (
+    language_message,
     settings_card,
     settings_message,
     status_card,
     test_reminder_card,
 )
 from bot.errors import UserFacingError
-from bot.i18n import N_, Messages, Text, messages_for
+from bot.i18n import LANGS, N_, Messages, Text, messages_for
 from bot.moderation.parsing import parse_leads
 from bot.moderation.types import (
     Listed,
     Said,
     SettingsChange,
 )
+from bot.ui.language import server_messages
 from bot.ui.respond import post, respond
 from cogs.admin._base import AdminBase, _warnings, channel_facts, channel_problems, role_facts
 
@@ -57,6 +59,37 @@ class ReminderCommands(AdminBase):
     ) -> discord.Role | None:
         guild = interaction.guild
         return guild.get_role(role_id) if guild is not None and role_id else None
+
+    @app_commands.command(
+        name=_("language"),
+        description=_("The language of reminders and other posts nobody asked for."),
+    )
+    @app_commands.describe(
+        language=_("English, 日本語, or this server's language in Discord (the default).")
+    )
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name="English", value="en"),
+            app_commands.Choice(name="日本語", value="ja"),
+            app_commands.Choice(name=_("This server's language in Discord"), value="server"),
+        ]
+    )
+    async def language(
+        self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]
+    ) -> None:
+        """The language of reminders and other posts nobody asked for."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chosen = language.value if language.value in LANGS else None
+        change = await self.admin.update_reminders(
+            self._guild_id(interaction), interaction.user.id, language=chosen
+        )
+        m = messages_for(interaction.locale)
+        await respond(
+            interaction,
+            content=language_message(change, m=m),
+            card=settings_card(change.after, m=m),
+            ephemeral=True,
+        )
 
     @reminders.command(
         name=_("channel"), description=_("Post reminders in this channel (empty: stop posting).")
@@ -158,9 +191,9 @@ class ReminderCommands(AdminBase):
         role = self._role(interaction, settings.reminder_role_id)
         problems = channel_problems(channel, role)
         event = await self.admin.sample_event(guild.id, discord.utils.utcnow())
-        # The post reads like the real reminders: in the server's language (its preferred
-        # locale), while the reply to the moderator is in theirs.
-        posted = messages_for(interaction.guild_locale)
+        # The post reads like the real reminders: in the server's language (/admin language,
+        # else its preferred locale), while the reply to the moderator is in theirs.
+        posted = server_messages(self.bot, settings)
         card = test_reminder_card(event, settings, m=posted)
         content = (
             posted._("Test reminder. Real reminders will mention {role}.", role=role.mention)

@@ -231,7 +231,9 @@ async def test_a_change_made_meanwhile_is_not_overwritten_blindly(admin: AdminSe
 
 async def test_choices_are_scoped_to_the_server(admin: AdminService) -> None:
     await admin.add_entry(B, MOD, "fact", FACT | {"title": "B secret"})
-    assert await admin.entry_choices(A, "fact", "b secret", "visible") == []
+    # (a one-letter word also begins shipped titles such as a review's "B+": ask for both words)
+    assert [k for _, k in await admin.entry_choices(A, "fact", "b secret", "visible")
+            if k.endswith("b-secret")] == []  # fmt: skip
     assert await admin.entry_choices(A, "fact", "", "own") == []
     assert await admin.change_choices(A, "") == []
     labels = [label for label, _ in await admin.entry_choices(B, "fact", "b secret", "own")]
@@ -325,6 +327,7 @@ async def test_reminder_settings_are_audited_and_undone(
         "reminder_role_id": None,
         "lead_times": [3600, 0],
         "reminders_paused": True,
+        "language": None,
     }
 
 

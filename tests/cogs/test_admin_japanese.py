@@ -5,15 +5,12 @@ server still gets English.
 simcord sends every interaction with the locale `en-US`; the `japanese` fixture wraps its payload
 builder (`simcord.interactions.base_payload`) so the users it names send `ja`.
 
-What comes from the fan side (the entry card under a saved entry, the page buttons, the error
-handler of the command tree) is translated there; these tests check the moderator side, and
-the tests of errors answered by the tree's handler wait for that handler to render errors in the
-reader's language (skipped until it does).
+The entry card under a saved entry, the page buttons and the error handler of the command tree
+are the fan side's (translated there); these tests check the moderator's words around them.
 """
 
 from __future__ import annotations
 
-import inspect
 import re
 from typing import Any
 
@@ -27,7 +24,6 @@ from bot.errors import UserFacingError
 from bot.i18n import messages
 from bot.i18n.extract import code_messages
 from bot.moderation.types import MODAL_TITLE_MAX
-from bot.ui import errors as error_path
 from cogs.admin._views import (
     ConfirmView,
     FactForm,
@@ -51,12 +47,6 @@ FACT_FORM = {
 LABEL_MAX, DESCRIPTION_MAX, PLACEHOLDER_MAX, BUTTON_MAX = 45, 100, 100, 80
 
 pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
-
-needs_translated_errors = pytest.mark.skipif(
-    "render(" not in inspect.getsource(error_path),
-    reason="the command tree's error handler (bot/ui/errors.py, the fan side) does not yet "
-    "render errors in the reader's language",
-)
 
 
 @pytest.fixture
@@ -470,6 +460,37 @@ async def test_scheduled_events_switch_is_japanese(world: World, ja_mod: MemberA
     assert_japanese(seen(off))
 
 
+async def test_the_language_of_posts_is_chosen_with_admin_language(
+    world: World, ja_mod: MemberActor, simcord_env: Env
+) -> None:
+    guild, channel, fan, _ = world
+    await ja_mod.slash(channel, "admin reminders channel", channel=channel)
+    chosen = await ja_mod.slash(channel, "admin language", language="ja")
+    text = seen(chosen)
+    assert "今後 日本語 で書きます。" in text and "投稿の言語\n日本語" in text
+    assert_japanese(text)
+    assert (await service_of(simcord_env).db.guild_settings(guild.id)).language == "ja"
+    await ja_mod.slash(channel, "admin reminders test")
+    posted = channel.last_message
+    assert posted is not None and "賞レース情報（テスト）" in (posted.embeds[0].title or "")
+
+    history = seen(await ja_mod.slash(channel, "admin history"))
+    assert "**投稿の言語**: Discord でのこのサーバーの言語 → 日本語" in history
+    exported = await ja_mod.slash(channel, "admin export")
+    assert exported.response is not None
+    assert b'"language": "ja"' in await exported.response.attachments[0].read()
+    undone = await ja_mod.slash(channel, "admin undo", entry="settings:reminders")
+    assert "元に戻しました" in seen(undone)
+    assert (await service_of(simcord_env).db.guild_settings(guild.id)).language is None
+
+    wrong = pack_bytes(server={"settings": {"language": "fr"}})
+    refused = await ja_mod.slash(channel, "admin import", file=("fr.json", wrong))
+    assert '"en"、"ja"、null のいずれかにしてください' in seen(refused)
+    await ja_mod.slash(channel, "admin language", language="en")
+    back = await ja_mod.slash(channel, "admin language", language="server")
+    assert "今後 Discord でのこのサーバーの言語 で書きます。" in seen(back)
+
+
 # -- history, undo, moderator role ---------------------------------------------------------------
 
 
@@ -555,7 +576,6 @@ async def test_export_and_import_are_japanese(
 # -- errors -------------------------------------------------------------------------------------
 
 
-@needs_translated_errors
 async def test_errors_are_japanese(
     world: World, ja_mod: MemberActor, japanese: set[int], simcord_env: Env
 ) -> None:
@@ -622,3 +642,5 @@ async def test_an_english_moderator_in_the_same_server_still_gets_english(
     )
     assert preview.response is not None and buttons(preview.response) == ["Save", "Cancel"]
     assert "Add “Gala”?" in seen(preview)
+    chosen = await english.slash(channel, "admin language", language="ja")
+    assert "Reminders and other posts nobody asked for are now in 日本語." in seen(chosen)
