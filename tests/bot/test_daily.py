@@ -94,3 +94,46 @@ async def test_one_post_per_server_and_day_and_claims_exclude_each_other(tmp_pat
         assert await store.count("sent") == 1
     finally:
         await db.close()
+
+
+async def test_two_processes_on_one_database_send_each_post_once(tmp_path: Path) -> None:
+    """Two services (two connections, as two processes) race for the same due posts of 30
+    servers: every post is sent once, each with the entry recorded on its row."""
+    import asyncio
+
+    from bot.domain.daily import DailyService
+    from bot.domain.models import DailyPost, Entry
+    from bot.domain.reminders import Delivery
+
+    path = tmp_path / "two.db"
+    now = dt.datetime(2026, 3, 4, 13, 59, tzinfo=dt.UTC)
+    setup = await Database.open(path)
+    for guild in range(1, 31):
+        await setup.save_entry(Entry("fact", "f", "F", "T", "S", "https://e.org", guild_id=guild))
+        await setup.daily.save_settings(DailySettings(guild, True, 5, "09:00", "America/New_York",
+                                                      "facts"), now)  # fmt: skip
+    await setup.close()
+    sent: list[tuple[int, str]] = []
+    a, b = await Database.open(path), await Database.open(path)
+    try:
+        later = now + dt.timedelta(minutes=2)
+        services = [DailyService(db, owner=name, grace_seconds=3600, clock=lambda: later)
+                    for db, name in ((a, "a"), (b, "b"))]  # fmt: skip
+
+        async def sender(post: DailyPost, entry: Entry, reclaimed: bool, late: bool) -> Delivery:
+            sent.append((post.guild_id, entry.uid))
+            await asyncio.sleep(0)
+            return Delivery(post.id)
+
+        for service in services:
+            service.sender = sender
+        planner = DailyService(a, owner="p", grace_seconds=3600, clock=lambda: now)
+        assert (await planner.plan())[0] == 30
+        handled = await asyncio.gather(*(s.run_due() for s in services))
+        assert sum(handled) == 30
+        assert sorted(g for g, _ in sent) == list(range(1, 31))
+        assert await a.daily.count("sent") == 30
+        assert await a.daily.count("pending") == 30  # each server's next day
+    finally:
+        await a.close()
+        await b.close()
