@@ -305,3 +305,17 @@ async def test_a_game_with_the_shipped_questions(simcord_env, world) -> None:
     assert len(reveals) == 3 and all(m.embeds[0].fields for m in reveals)
     if SHOW:
         print("\n--- a game with the shipped questions ---\n" + transcript(channel))
+
+
+async def test_presses_are_rate_limited(simcord_env, world, trivia) -> None:
+    guild, channel, fan, mod = world
+    await mod.slash(channel, "trivia start", rounds=2)
+    await simcord_env.advance_time(0.1)
+    asked = last_question(channel)
+    first = await answer(fan, asked, right=True)
+    assert "Locked in" in first.response.content
+    quick = await answer(fan, asked, right=False)
+    assert quick.ephemeral and "Slow down" in quick.response.content
+    await simcord_env.advance_time(1.1)
+    later = await answer(fan, asked, right=False)
+    assert "already answered" in later.response.content
