@@ -99,7 +99,7 @@ def daily_status_card(
         }.get(post.status, post.status)
         line = f"{post.local_date}: {outcome}"
         if post.status == "failed" and post.last_error:
-            line += f" — {safe_display(post.last_error)}"
+            line += f" — {safe_display(m._(post.last_error))}"
         lines.append(line)
     if lines:
         fields.append((m._("Last posts"), clip("\n".join(lines), c.EMBED_FIELD_VALUE_MAX)))
@@ -108,7 +108,7 @@ def daily_status_card(
         fields.append(
             (
                 m._("⚠️ Last failure"),
-                clip(safe_display(settings.last_error) + when, c.EMBED_FIELD_VALUE_MAX),
+                clip(safe_display(m._(settings.last_error)) + when, c.EMBED_FIELD_VALUE_MAX),
             )
         )
     return Card(title=m._("Daily fact or quote"), description=state, fields=tuple(fields))

@@ -52,6 +52,7 @@ from bot.domain.reminders import (
     TemporaryFailure,
 )
 from bot.domain.timeutil import utcnow
+from bot.i18n import N_
 from bot.storage.interface import Storage
 
 log = logging.getLogger(__name__)
@@ -375,10 +376,10 @@ class DailyService:
                 )
                 return
             if not settings.enabled or settings.channel_id is None:
-                raise ReminderObsolete("the daily post was turned off")
+                raise ReminderObsolete(N_("the daily post was turned off"))
             entry = await self._choose(post, settings)
             if entry is None:
-                raise PermanentFailure("no fact or quote is left to post (all hidden?)")
+                raise PermanentFailure(N_("no fact or quote is left to post (all hidden?)"))
             if self.sender is None:
                 raise TemporaryFailure("the Discord side is not running yet")
             delivery = await self.sender(post, entry, reclaimed, overdue > LATE_AFTER_SECONDS)

@@ -15,15 +15,17 @@ from bot.cards.daily import daily_card, footer_marks
 from bot.domain.daily import DailyService
 from bot.domain.models import DailyPost, Entry
 from bot.domain.reminders import Delivery, PermanentFailure, ReminderObsolete, TemporaryFailure
+from bot.i18n import N_
 from bot.ui.language import server_messages
 from bot.ui.respond import NO_PINGS, post
 
 log = logging.getLogger(__name__)
 
+# Stored in English (logs); `/admin daily status` shows them in the reader's language.
 _PERMANENT_CODES = {
-    10003: "the daily channel was deleted",
-    50001: "the bot cannot see the daily channel",
-    50013: "the bot lacks permission to post in the daily channel",
+    10003: N_("the daily channel was deleted"),
+    50001: N_("the bot cannot see the daily channel"),
+    50013: N_("the bot lacks permission to post in the daily channel"),
 }
 
 
@@ -39,13 +41,13 @@ class DailyDelivery:
         preferred locale)."""
         settings = await self.service.settings(daily.guild_id)
         if settings.channel_id is None:
-            raise ReminderObsolete("the daily post was turned off")
+            raise ReminderObsolete(N_("the daily post was turned off"))
         try:
             found: Any = self.client.get_channel(settings.channel_id) or (
                 await self.client.fetch_channel(settings.channel_id)
             )
             if not isinstance(found, discord.abc.Messageable):
-                raise PermanentFailure("the daily channel is not a text channel")
+                raise PermanentFailure(N_("the daily channel is not a text channel"))
             me = self.client.user
             if reclaimed and me is not None:
                 # A claim that ran out: perhaps the message went out before a crash.
