@@ -206,6 +206,7 @@ async def measure(db_path: str, count: int) -> dict[str, float]:
 FAN_DIR = ROOT / "tests" / "data" / "fan_questions"
 THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(36))  # 0.50 … 0.85
 MAX_WRONG_SHARE = 0.01  # the chosen threshold: at most 1% wrong answers on the tuning split
+# (and at most 1% of its off-topic questions answered)
 
 
 def held_out(case: dict[str, Any]) -> bool:
@@ -316,10 +317,19 @@ def wrong_share(counts: dict[str, int]) -> float:
     return (counts["wrong"] + counts["false"]) / total if total else 0.0
 
 
+def off_topic_share(counts: dict[str, int]) -> float:
+    """Off-topic questions answered, per off-topic question."""
+    off_topic = counts["false"] + counts["declined"]
+    return counts["false"] / off_topic if off_topic else 0.0
+
+
 def choose_threshold(tuning: list[Outcome]) -> float:
-    """The lowest threshold (most answers) with at most MAX_WRONG_SHARE wrong on tuning."""
+    """The lowest threshold (most answers) with at most MAX_WRONG_SHARE wrong answers on
+    tuning, and at most MAX_WRONG_SHARE of its off-topic questions answered (the off-topic ones
+    are judged apart: an answer to a question about something else is the worst mistake)."""
     for threshold in THRESHOLDS:
-        if wrong_share(tally(tuning, threshold)) <= MAX_WRONG_SHARE:
+        counts = tally(tuning, threshold)
+        if wrong_share(counts) <= MAX_WRONG_SHARE and off_topic_share(counts) <= MAX_WRONG_SHARE:
             return threshold
     return THRESHOLDS[-1]
 

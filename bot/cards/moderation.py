@@ -151,10 +151,11 @@ def settings_message(change: SettingsChange, *, m: Messages = EN) -> str:
             return m._(
                 "Moderator role cleared: only Manage Server (and bot owners) may use /admin."
             )
+        mention = f"<@&{role}>"
         return m._(
             "Members of {role} may now use /admin here. Discord still hides /admin from them "
             "until you allow that role in Server Settings → Integrations → this bot.",
-            role=f"<@&{role}>",
+            role=mention,
         )
     return m._("Reminder settings saved; reminders were rescheduled.")
 
@@ -250,7 +251,8 @@ def history_pages(records: Sequence[AuditRecord], total: int, *, m: Messages = E
             when = parse_utc(record.created_at)
             stamp = timestamp(when, "f") if when else record.created_at
             head = f"#{record.id} · {_record_head(record, m)}"
-            by = m._("{when} by {who}", when=stamp, who=f"<@{record.actor_id}>")
+            who = f"<@{record.actor_id}>"
+            by = m._("{when} by {who}", when=stamp, who=who)
             body = "\n".join([by, *describe_change(record.old, record.new, m=m)])
             fields.append(
                 (
@@ -320,7 +322,8 @@ def _settings_fields(settings: GuildSettings, m: Messages) -> tuple[tuple[str, s
     state = m._("paused") if settings.reminders_paused else m._("active")
     if settings.reminder_channel_id is None and not settings.reminders_paused:
         state = m._("no channel set: only direct-message reminders go out")
-    leads = m._("{leads} before each event", leads=f"`{format_leads(settings.lead_times)}`")
+    typed = f"`{format_leads(settings.lead_times)}`"
+    leads = m._("{leads} before each event", leads=typed)
     return (
         (m._("Channel"), channel),
         (m._("Role to ping"), role),
@@ -378,6 +381,7 @@ def test_reminder_card(event: Entry, settings: GuildSettings, *, m: Messages) ->
     """A sample reminder, posted by /admin reminders test, that looks like the real ones."""
     assert event.starts_at is not None
     title = safe_display(event.in_language(m.lang).title)
+    leads = f"`{format_leads(settings.lead_times)}`"
     lines = [
         m._("{title} is coming up.", title=title),
         "",
@@ -386,7 +390,7 @@ def test_reminder_card(event: Entry, settings: GuildSettings, *, m: Messages) ->
         m._(
             "*This is a test sent by a moderator: real reminders look like this and go out "
             "{leads} before each event.*",
-            leads=f"`{format_leads(settings.lead_times)}`",
+            leads=leads,
         ),
     ]
     return Card(
@@ -506,15 +510,18 @@ def import_plan_card(plan: ImportPlan, settings_before: GuildSettings, *, m: Mes
     if plan.notes:
         fields.append((m._("Notes"), _notes(plan.notes, m)))
     entries, size = plan.usage_after
+    usage = {
+        "entries": f"{entries:,}",
+        "most_entries": f"{rules.MAX_SERVER_ENTRIES:,}",
+        "size": f"{size / 1e6:.2f}",
+        "most_size": f"{rules.MAX_SERVER_BYTES / 1e6:.0f}",
+    }
     fields.append(
         (
             m._("This server afterwards"),
             m._(
                 "{entries} of {most_entries} own entries · {size} of {most_size} MB of text",
-                entries=f"{entries:,}",
-                most_entries=f"{rules.MAX_SERVER_ENTRIES:,}",
-                size=f"{size / 1e6:.2f}",
-                most_size=f"{rules.MAX_SERVER_BYTES / 1e6:.0f}",
+                **usage,
             ),
         )
     )

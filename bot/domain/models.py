@@ -46,6 +46,7 @@ class Entry:
     title_ja: str = ""
     text_ja: str = ""
     outcome_ja: str = ""
+    occasion_ja: str = ""  # a quote's occasion
     source_name_ja: str = ""
     source_url_ja: str = ""
 
@@ -73,6 +74,7 @@ class Entry:
             "title": self.title_ja,
             "text": self.text_ja,
             "outcome": self.outcome_ja,
+            "occasion": self.occasion_ja,
             "source_name": self.source_name_ja,
             "source_url": self.source_url_ja,
         }
@@ -96,6 +98,7 @@ class Entry:
             title=self.title_ja or self.title,
             text=self.text_ja or self.text,
             outcome=self.outcome_ja or self.outcome,
+            occasion=self.occasion_ja or self.occasion,
             source_name=(self.source_name_ja or self.source_name)
             if ja_source
             else self.source_name,

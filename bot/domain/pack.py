@@ -188,7 +188,11 @@ class _Checker:
 #: The optional Japanese fields of each kind: pack field name → `Entry` field, with its limit.
 JA_FIELDS: Final[dict[Kind, dict[str, tuple[str, int]]]] = {
     "fact": {"title_ja": ("title_ja", 100), "answer_ja": ("text_ja", 1500)},
-    "quote": {"title_ja": ("title_ja", 100), "text_ja": ("text_ja", 1500)},
+    "quote": {
+        "title_ja": ("title_ja", 100),
+        "text_ja": ("text_ja", 1500),
+        "occasion_ja": ("occasion_ja", 200),
+    },
     "synopsis": {"title_ja": ("title_ja", 100), "text_ja": ("text_ja", 6000)},
     "awards": {"name_ja": ("title_ja", 100), "outcome_ja": ("outcome_ja", 1500)},
 }

@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Self
 
 Lang = Literal["en", "ja"]
 LANGS: Final[tuple[Lang, ...]] = ("en", "ja")
@@ -46,36 +46,31 @@ def N_(message: str) -> str:
     return message
 
 
-class Text:
+class Text(str):
     """A message not yet in a language: an English template and its values.
 
-    Values may be `Text` themselves (rendered in the same language). `str()` is English.
+    It is a `str` holding the English text (so logs, JSON and comparisons read English) that
+    also remembers how it was made, to be rendered in another language: `render(m)`. Values
+    may be `Text` themselves (rendered in the same language).
     """
 
-    __slots__ = ("template", "values")
+    template: str
+    values: dict[str, object]
 
-    def __init__(self, template: str, /, **values: object) -> None:
-        self.template = template
-        self.values = values
+    def __new__(cls, template: str, /, **values: object) -> Self:
+        english = _fill(template, values) if values else template
+        made = super().__new__(cls, english)
+        made.template = template
+        made.values = values
+        return made
 
     def render(self, m: Messages) -> str:
         """The message in `m`'s language."""
         values = {k: v.render(m) if isinstance(v, Text) else v for k, v in self.values.items()}
         return m._(self.template, **values)
 
-    def __str__(self) -> str:
-        return self.render(messages("en"))
-
     def __repr__(self) -> str:
         return f"Text({self.template!r}, **{self.values!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Text):
-            return (self.template, self.values) == (other.template, other.values)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.template)
 
 
 def _fill(template: str, values: Mapping[str, object]) -> str:

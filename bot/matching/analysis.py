@@ -19,7 +19,8 @@ _STOP_WORDS: Final = frozenset(
     gave let lets just also really ever very much more most s t d ll ve re m o look back
     lookback film's movie's name names called call info information detail details fact facts
     thing things stuff question questions answer someone anyone something anything exactly
-    actually up u ur ppl guy think thinks thought during result results
+    actually up u ur ppl guy think thinks thought during result results kind sort random while
+    even
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
@@ -62,6 +63,9 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
         "opened",
         "came",
         "releasing",
+        "drop",
+        "dropped",
+        "drops",
     ),
     (
         "stream",
@@ -76,7 +80,7 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
         "streamed",
     ),
     ("nominate", "nomination", "nominated", "nominee", "nominees", "nom", "noms", "shortlist"),
-    ("win", "won", "winner", "winning", "wins", "victory", "triumph"),
+    ("win", "won", "winner", "winning", "wins", "victory", "triumph", "beat", "beats"),
     ("award", "awards", "prize", "prizes", "accolade", "accolades", "honor", "honour"),
     ("oscar", "oscars"),
     ("write", "wrote", "writer", "written", "screenplay", "script", "screenwriter", "scriptwriter"),
@@ -94,6 +98,8 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("quote", "quotes", "said", "say", "says", "saying", "quoted", "remark", "remarks"),
     ("studio", "studios", "company", "production-house"),
     ("animate", "animated", "animation", "animating", "animator", "animators"),
+    ("university", "uni", "college", "universities"),
+    ("screen", "screened", "screening", "screenings", "shown", "showing", "showed"),
     # Not "cost": what a ticket or a book costs is not what the film cost to make.
     ("budget", "budgets", "budgeted"),
 )
@@ -212,6 +218,10 @@ _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("ブルーレイ", "blu ray"),
     ("ネタバレ", "spoilers"),
     ("実写", "live action"),
+    ("初連載", "first serialized"),
+    ("連載", "serialized"),
+    ("初日", "first day"),
+    ("閲覧", "views"),
     ("出た", "released"),
     ("出る", "released"),
     ("どんな話", "story"),
@@ -223,7 +233,7 @@ _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("思っ", ""),
     ("思う", ""),
 )
-_JA_SUFFIXES: Final = frozenset("者版役化的性行")
+_JA_SUFFIXES: Final = frozenset("者版役化的性行後")
 # Single kanji that are question words.
 _JA_KANJI: Final = {"誰": "who", "何": "", "時": "", "日": "date"}
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
@@ -238,7 +248,7 @@ _PHRASES: Final = (
     ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
     ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
     ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
-    ("out", re.compile(r"\bcame out\b|\bcome out\b|\bcomes out\b"), "release"),
+    ("out", re.compile(r"\b(came|come|comes|put|puts) out\b"), "release"),
     ("hit", re.compile(r"\bhit theaters\b"), "release"),
     ("jump", re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
     # Oscar categories other than Animated Feature: a word the fact base cannot explain.

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.domain.models import Entry, Kind
+from bot.i18n import N_, Text
 from bot.matching.analysis import (
     _QUOTE_TOKEN,
     _SYNONYM_OF,
@@ -58,6 +59,7 @@ from bot.matching.scoring import (
     DEFAULT_WORK_PENALTY,
     FOCUS_SHARE,
     KEY_WEIGHT,
+    MISSING_ASKED_SHARE,
     PREFIX_SCAN,
     QUOTE_PENALTY,
     RESCORE_TOP,
@@ -93,7 +95,7 @@ class SearchResult:
     # Shown with the answer or in its place: "I only know about Look Back — …" when the
     # question names another work, ceremony or country; "About the 2021 manga." when the
     # answer concerns another Look Back work than the 2024 film.
-    note: str = ""
+    note: str = ""  # a `Text` when there is one (rendered in the reader's language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,19 @@ def _name_as_one_word(qtokens: list[_QueryToken], name_words: frozenset[str]) ->
     ]
 
 
+# Question words: what kind of answer is wanted (bot.matching.asked), not what about.
+_QUESTION_WORDS: Final = frozenset(
+    _stem(word) for word in ("who", "where", "how", "many", "why", "which", "whom", "whose")
+)
+# Light words of a question about another work ("did he work on Devilman", "did Oshiyama
+# make Shishigari by himself", "did its director like it"): the relation, not what is asked.
+_LIGHT_WORDS: Final = frozenset(
+    _stem(word)
+    for word in (
+        "make", "made", "work", "worked", "like", "liked", "gonna", "wanna", "himself",
+        "herself", "themselves", "involved", "help", "helped",
+    )
+)  # fmt: skip
 _HAS_DIGIT: Final = re.compile(r"\d").search
 
 
@@ -266,6 +281,8 @@ class Matcher:
         long_forms; no surfaces: see `set_vocabulary`) from `start` on, up to the first
         without a stored index (title None); returns its position in `rows`, or len(rows)."""
         code = _KIND_CODE[kind]
+        if self._bulk and not self._refs:
+            return self._add_stored_in_order(code, rows, start)
         add = self._add
         for position in range(start, len(rows)):
             guild_id, key, title, norm_title, key_tokens, body_tokens, forms, long_forms = rows[
@@ -286,6 +303,78 @@ class Matcher:
                 "",
             )
         return len(rows)
+
+    def _add_stored_in_order(self, code: int, rows: Sequence[Sequence[Any]], start: int) -> int:
+        """`add_stored` during a bulk load, while every row comes in database order: what `_add`
+        does, without its checks for replacing an entry (start-up reads 100,000 rows here)."""
+        kinds, guilds, keys, titles = self._kinds, self._guilds, self._keys, self._titles
+        norm_titles, forms_of, long_forms_of = self._norm_titles, self._forms, self._long_forms
+        live, works, masked = self._live, self._works, self._masked
+        key_postings, body_postings = self._key_postings, self._body_postings
+        key_get, body_get = key_postings.get, body_postings.get
+        intern = sys.intern
+        last = self._last_ref
+        index = len(keys)
+        added = 0
+        stop = len(rows)
+        for position in range(start, len(rows)):
+            guild_id, key, title, norm_title, key_tokens, body_tokens, forms, long_forms = rows[
+                position
+            ]
+            if title is None:
+                stop = position
+                break
+            ref = (code, guild_id, key)
+            if self._in_order != index or (last is not None and ref <= last):
+                # Out of order: the general path finds what it replaces.
+                self._in_order, self._last_ref, self._alive = index, last, self._alive + added
+                self._add(
+                    code,
+                    guild_id,
+                    key,
+                    title,
+                    norm_title,
+                    key_tokens,
+                    body_tokens,
+                    forms,
+                    long_forms,
+                    "",
+                )
+                return self.add_stored(_KINDS[code], rows, position + 1)
+            last = ref
+            kinds.append(code)
+            guilds.append(guild_id)
+            keys.append(key)
+            titles.append(title)
+            if norm_title is not None and norm_title != title.lower():
+                norm_titles[index] = norm_title
+            forms_of.append(forms)
+            if long_forms:
+                long_forms_of[index] = long_forms
+            live.append(1)
+            works.append(_work_bits(key_tokens) if LB in key_tokens else 0)
+            if key_tokens:
+                for token in key_tokens.split():
+                    postings = key_get(token)
+                    if postings is None:
+                        key_postings[intern(token)] = array("i", (index,))
+                    else:
+                        postings.append(index)
+            if body_tokens:
+                for token in body_tokens.split():
+                    postings = body_get(token)
+                    if postings is None:
+                        body_postings[intern(token)] = array("i", (index,))
+                    else:
+                        postings.append(index)
+            if guild_id:
+                masked.setdefault(guild_id, set()).add((_KINDS[code], key))
+            index += 1
+            added += 1
+            self._in_order = index
+        self._last_ref = last
+        self._alive += added
+        return stop
 
     def clear_vocabulary(self) -> None:
         """Forget the typo vocabulary (before `add_surfaces` reads it again in order)."""
@@ -613,6 +702,7 @@ class Matcher:
         guild_id: int | None,
         codes: frozenset[int] | None,
         masked: set[tuple[str, str]] | None,
+        rescore: int = RESCORE_TOP,
     ) -> list[tuple[float, int]]:
         """(coverage, position) of the RESCORE_TOP visible entries that best explain the
         question, best first (equal coverage: first indexed first).
@@ -689,16 +779,19 @@ class Matcher:
                         guild_id,
                         codes,
                         masked,
+                        rescore,
                     )
                 held = held_readings()
                 # Only the entries at or above the RESCORE_TOP-th best coverage need ordering.
-                cut = sorted(partial.values(), reverse=True)[RESCORE_TOP - 1]
+                cut = heapq.nlargest(rescore, partial.values())[-1]
                 best_few = [(-v, -held[i], i) for i, v in partial.items() if v >= cut]
-                top = self._top_visible(sorted(best_few), total, guild_id, codes, masked)
-                if len(top) < RESCORE_TOP and len(best_few) < len(partial):
+                top = self._top_visible(sorted(best_few), total, guild_id, codes, masked, rescore)
+                if len(top) < rescore and len(best_few) < len(partial):
                     # Some of those are not visible here: order them all.
                     everyone = [(-v, -held[i], i) for i, v in partial.items()]
-                    top = self._top_visible(sorted(everyone), total, guild_id, codes, masked)
+                    top = self._top_visible(
+                        sorted(everyone), total, guild_id, codes, masked, rescore
+                    )
                 return top
             candidates = self._best_visible(partial, held_readings, guild_id, codes, masked)
         else:
@@ -739,7 +832,7 @@ class Matcher:
                 matched += weight * found.get(index, 0.0)
             scored.append((matched / total if total else 0.0, index))
         scored.sort(key=lambda item: (-item[0], item[1]))
-        return scored[:RESCORE_TOP]
+        return scored[:rescore]
 
     def _top_visible(
         self,
@@ -748,13 +841,14 @@ class Matcher:
         guild_id: int | None,
         codes: frozenset[int] | None,
         masked: set[tuple[str, str]] | None,
+        rescore: int = RESCORE_TOP,
     ) -> list[tuple[float, int]]:
-        """(coverage, position) of the first RESCORE_TOP visible of (-partial, _, position)."""
+        """(coverage, position) of the first `rescore` visible of (-partial, _, position)."""
         top: list[tuple[float, int]] = []
         for value, _, index in ranked:
             if self._visible(index, guild_id, codes, masked):
                 top.append((-value / total if total else 0.0, index))
-                if len(top) >= RESCORE_TOP:
+                if len(top) >= rescore:
                     break
         return top
 
@@ -828,6 +922,7 @@ class Matcher:
         *,
         prefix_last: bool,
         named: Named | None = None,
+        rescore: int = RESCORE_TOP,
     ) -> list[tuple[Hit, _Why | None]]:
         """Hits best first, each with why the question's named things rule it out (or None).
 
@@ -839,7 +934,7 @@ class Matcher:
         total = sum(qt.weight for qt in qtokens)
         if not qtokens or total <= 0:
             return []
-        scored = self._covered(qtokens, total, guild_id, codes, masked)
+        scored = self._covered(qtokens, total, guild_id, codes, masked, rescore)
         # The query as the entry forms were written: each word replaced by its best reading.
         query_form = " ".join(
             max(qt.alternatives, key=lambda a: a[1])[0] if qt.alternatives else qt.token
@@ -968,7 +1063,7 @@ class Matcher:
             return ""
         for work in ("live-action", "manga"):
             if bits & _LB_BITS[work]:
-                return f"About {LB_NAMES[work]}."
+                return Text(N_("About {work}."), work=Text(LB_NAMES[work]))
         return ""
 
     def search(
@@ -994,6 +1089,8 @@ class Matcher:
             and top.score >= (CONFIDENT_SCORE if threshold is None else threshold)
             and top.coverage >= CONFIDENT_COVERAGE
             and has_topic(text)
+            and not (named.works and self._asks_more_than(top, text, named))
+            and not self._undeclared(top, text)
         )
         offered = [hit for hit, why in ranked if why is None or why[0] in _STILL_SUGGESTED]
         rest = [h for h in offered if h is not top] if confident else offered
@@ -1006,21 +1103,69 @@ class Matcher:
             return SearchResult(top, suggested, note)
         return SearchResult(None, suggested, self._named_note(named, ranked[0][1]))
 
+    def _undeclared(self, hit: Hit, text: str) -> bool:
+        """True for instructions ("how do I draw a manga panel") the entry's names do not
+        say it gives: a fact base of facts answers none otherwise (UNDECLARED_MISS)."""
+        asked = asked_for(text)
+        if asked not in UNDECLARED_MISS:
+            return False
+        index = self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+        return index is not None and asked not in self._declared(index)
+
+    def _asks_more_than(self, hit: Hit, text: str, named: Named) -> bool:
+        """True when a question about another work asks something its entry does not hold.
+
+        An entry about Chainsaw Man shares the work's name with every question about it ("who
+        voices Reze in the Chainsaw Man movie", "is Chainsaw Man on Netflix"): the name says
+        what the question is about, the other words what it asks, and the entry must hold
+        those (MISSING_ASKED_SHARE of their weight at most may be missing)."""
+        index = self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+        if index is None:
+            return False
+        keys, bodies = self._key_postings, self._body_postings
+        asked = [
+            qt
+            for qt in self._query_tokens(text, prefix_last=False)
+            if qt.token not in named.work_words
+            and qt.token not in _QUESTION_WORDS
+            and qt.token not in _LIGHT_WORDS
+        ]
+        total = sum(qt.weight for qt in asked)
+        missing = sum(
+            qt.weight
+            for qt in asked
+            if not any(
+                _in_sorted(keys.get(token, _NO_POSTINGS), index)
+                or _in_sorted(bodies.get(token, _NO_POSTINGS), index)
+                for token, _ in qt.alternatives
+            )
+        )
+        return total > 0 and missing / total > MISSING_ASKED_SHARE
+
     def _named_note(self, named: Named, why: _Why | None) -> str:
         """'I only know about Look Back — …' when a named thing explains the "I don't know"."""
         names = gazetteer()
         if named.works:
-            return f"{ONLY_LOOK_BACK} — I have nothing on {names.label('work', min(named.works))}."
+            label = names.label("work", min(named.works))
+            return Text(N_("I only know about Look Back — I have nothing on {name}."), name=label)
         if why is None or why[0] in _STILL_SUGGESTED:
             return ""
         kind, value = why
         if kind == "look-back":
             if value == "film":  # the default: nothing to explain
                 return ""
-            return f"Nothing I have on {names.label('look-back', value)} answers that."
+            work = LB_NAMES.get(value)
+            return Text(
+                N_("Nothing I have on {work} answers that."),
+                work=Text(work) if work else names.label("look-back", value),
+            )
         if kind == "ceremony":
-            return f"{ONLY_LOOK_BACK} — I have nothing on {names.label('ceremony', value)}."
-        return f"{ONLY_LOOK_BACK} — nothing I have answers that for {names.label(kind, value)}."
+            label = names.label("ceremony", value)
+            return Text(N_("I only know about Look Back — I have nothing on {name}."), name=label)
+        return Text(
+            N_("I only know about Look Back — nothing I have answers that for {name}."),
+            name=names.label(kind, value),
+        )
 
     def _titled(
         self, typed: str, codes: frozenset[int] | None
@@ -1055,7 +1200,9 @@ class Matcher:
             )
             visible = (i for i in merged if self._visible(i, guild_id, codes, masked))
             return [self._hit(i) for i in itertools.islice(visible, limit)]
-        hits = [h for h, _ in self._rank(text, guild_id, kinds, prefix_last=True) if h.score > 0.2]
+        # Only `limit` choices are shown: no more candidates than that get the dearer scoring.
+        ranked = self._rank(text, guild_id, kinds, prefix_last=True, rescore=max(limit, 10))
+        hits = [h for h, _ in ranked if h.score > 0.2]
         seen = {(h.kind, h.key) for h in hits}
         # Titles that start with what is typed come first, in index order. Each kind looks at
         # no more than PREFIX_SCAN of them, so a one-letter prefix stays cheap at any size.

@@ -30,4 +30,7 @@ DEFAULT_WORK_PENALTY: Final = 0.03
 # What is asked (bot.matching.asked): the entry's names ask the same kind of question as this
 # one ("who …"), or only other kinds ("when …" for a "who" question).
 ASKED_BONUS: Final = 0.03
+# A question naming another work: the share of its other words (what it asks) its answer may
+# leave unexplained (bot.matching.index.Matcher._asks_more_than).
+MISSING_ASKED_SHARE: Final = 0.25
 ASKED_PENALTY: Final = 0.06

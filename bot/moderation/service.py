@@ -28,7 +28,7 @@ from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.timeutil import format_utc, utcnow
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
-from bot.i18n import EN, LANGS, N_, Messages, Text
+from bot.i18n import EN, LANGS, N_, Messages, Text, messages
 from bot.matching.analysis import normalize
 from bot.moderation.parsing import parse_when, slug, source_name_for
 from bot.moderation.rules import (
@@ -795,16 +795,20 @@ class AdminService:
         event, _ = await self.facts.next_event(guild_id, now)
         if event is not None:
             return event
+        title, outcome = N_("Sample awards event"), N_("This is what a reminder looks like.")
+        ja = messages("ja")  # a made-up entry, written in both languages like shipped ones
         return Entry(
             "awards",
             "sample",
-            "Sample awards event",
+            title,
             "",
             "Look Back bot",
             "https://discord.com",
             guild_id=guild_id,
             starts_at=now + dt.timedelta(days=7),
-            outcome="This is what a reminder looks like.",
+            outcome=outcome,
+            title_ja=ja._(title),
+            outcome_ja=ja._(outcome),
         )
 
     # -- export and import ------------------------------------------------------------------
@@ -977,7 +981,8 @@ class AdminService:
         if raw is None:
             return tuple(hide), None, notes
         if not isinstance(raw, dict):
-            problems.append(Text(_MUST_BE_OBJECT, where=f"{where} › settings"))
+            at = f"{where} › settings"
+            problems.append(Text(_MUST_BE_OBJECT, where=at))
             return tuple(hide), None, notes
         current = await self.db.guild_settings(guild_id)
         wanted = current

@@ -56,22 +56,17 @@ class Listed(Text):
     """Message ids listed in the reader's language ("View Channel, Send Messages" /
     "チャンネルを見る、メッセージを送信"); what is not a message id is shown as it is."""
 
-    __slots__ = ("items",)
+    items: tuple[str, ...]
 
-    def __init__(self, items: Sequence[str]) -> None:
-        super().__init__("")
-        self.items = tuple(items)
+    def __new__(cls, items: Sequence[str]) -> Listed:
+        made = super().__new__(cls, ", ".join(dict.fromkeys(items)))
+        made.items = tuple(items)
+        return made
 
     def render(self, m: Messages) -> str:
         """The items in `m`'s language, each once, joined the language's way."""
         words = list(dict.fromkeys(m._(item) for item in self.items))
         return ("、" if m.lang == "ja" else ", ").join(words)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Listed) and self.items == other.items
-
-    def __hash__(self) -> int:
-        return hash(self.items)
 
 
 class NotModerator(UserFacingError):

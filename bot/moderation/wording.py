@@ -95,23 +95,31 @@ class FormProblems(Text):
     named as the form labels it (in the reader's language). The problems themselves are the
     pack's English messages; they echo no typed text."""
 
-    __slots__ = ("problems",)
+    problems: tuple[str, ...]
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__(N_("Please fix:\n{problems}"), problems="")
-        self.problems = tuple(problems)
+    def __new__(cls, problems: Sequence[str]) -> FormProblems:
+        listed = tuple(problems)
+        made = super().__new__(cls, _PLEASE_FIX, problems=_problem_lines(listed, EN))
+        made.problems = listed
+        return made
 
     def render(self, m: Messages) -> str:
         """The problems in `m`'s language (field names and framing; the pack's own wording)."""
-        lines = []
-        for problem in self.problems[:_PROBLEMS_SHOWN]:
-            for name, label in _FRIENDLY_FIELDS.items():
-                problem = problem.replace(f"› {name}", f"› {m._(label)}")
-            lines.append(f"• {safe_display(clip(problem, 180))}")
-        if len(self.problems) > _PROBLEMS_SHOWN:
-            more = len(self.problems) - _PROBLEMS_SHOWN
-            lines.append(m._("… and {count} more", count=more))
-        return m._(self.template, problems="\n".join(lines))
+        return m._(self.template, problems=_problem_lines(self.problems, m))
+
+
+_PLEASE_FIX: Final = N_("Please fix:\n{problems}")
+
+
+def _problem_lines(problems: Sequence[str], m: Messages) -> str:
+    lines = []
+    for problem in problems[:_PROBLEMS_SHOWN]:
+        for name, label in _FRIENDLY_FIELDS.items():
+            problem = problem.replace(f"› {name}", f"› {m._(label)}")
+        lines.append(f"• {safe_display(clip(problem, 180))}")
+    if len(problems) > _PROBLEMS_SHOWN:
+        lines.append(m._("… and {count} more", count=len(problems) - _PROBLEMS_SHOWN))
+    return "\n".join(lines)
 
 
 def _problem_text(problems: Sequence[str]) -> FormProblems:

@@ -24,6 +24,7 @@ from benchmarks.bench_matching import (
 from bot.domain.factbase import FactBase
 from bot.domain.models import Entry
 from bot.domain.pack import PackError, load_pack, shipped_pack_path
+from bot.matching.analysis import analyse
 from bot.matching.asked import asked_for
 from bot.matching.index import Matcher
 from bot.matching.named import Gazetteer, NamedThing
@@ -226,6 +227,26 @@ async def _tally(service: FactBase, name: str) -> dict[str, int]:
     return tally(await outcomes(service, sets[name]), CONFIDENT_SCORE)
 
 
+def test_instructions_are_answered_only_by_an_entry_that_gives_them() -> None:
+    matcher = Matcher()
+    matcher.rebuild([_fact("panel", "Manga panels", "Fujino draws four-panel manga.", "panels")])
+    assert matcher.search("how do i draw a manga panel").best is None
+    assert matcher.search("manga panels").best is not None
+
+
+async def test_a_question_about_another_work_asks_what_its_entry_holds(
+    service: FactBase,
+) -> None:
+    # The Chainsaw Man entries share the work's name with every question about it.
+    for question in ("is chainsaw man on netflix", "who voices reze in the chainsaw man movie"):
+        entry, _ = await _answer(service, question)
+        assert entry is None, (question, entry and entry.key)
+    entry, _ = await _answer(service, "who directed the chainsaw man anime")
+    assert entry is not None and entry.key == "fujimoto-chainsaw-man-anime"
+    entry, _ = await _answer(service, "did oshiyama make shishigari by himself")
+    assert entry is not None and entry.key == "oshiyama-shishigari-solo"
+
+
 async def test_the_threshold_keeps_wrong_answers_at_one_percent_on_tuning(
     service: FactBase,
 ) -> None:
@@ -255,7 +276,7 @@ async def test_off_topic_negatives_are_declined(service: FactBase) -> None:
     cases = json.loads(path.read_text("utf-8"))["cases"]
     assert len(cases) >= 80 and all(case["expect"] is None for case in cases)
     counts = await _tally(service, "negatives")
-    assert counts["false"] <= 2, counts  # target 1% (see docs/matching.md): 2 of 89 now
+    assert counts["false"] <= len(cases) // 100, counts  # at most 1% (0 of 89 now)
 
 
 async def test_the_leads_held_out_questions_stay_nearly_free_of_wrong_answers(
@@ -264,3 +285,116 @@ async def test_the_leads_held_out_questions_stay_nearly_free_of_wrong_answers(
     """66 questions written after the tuning from the issue's topics, never tuned on."""
     counts = await _tally(service, "lead held-out")
     assert counts["wrong"] <= 1 and counts["false"] <= 1, counts
+
+
+# -- recall: Japanese, names, filler words (issue 16, second round) ---------------------------
+
+
+def test_japanese_words_of_the_domain_read_as_english() -> None:
+    assert analyse("監督") == analyse("director")
+    assert analyse("配信") == analyse("streaming")
+    assert analyse("上映時間") == analyse("runtime")
+    assert analyse("吹き替え") == analyse("dub")  # a word split by its kana
+    # Asking words and suffixes say nothing about the subject.
+    assert analyse("本当？教えて") == []
+    assert analyse("作曲者") == analyse("composer")
+
+
+def test_a_japanese_question_matches_the_japanese_title_and_text() -> None:
+    matcher = Matcher()
+    matcher.rebuild(
+        [
+            Entry(
+                "fact",
+                "location",
+                "Filming location",
+                "Filmed in Nikaho.",
+                "S",
+                "https://e.org",
+                title_ja="撮影地",
+                text_ja="秋田県にかほ市で撮影された。",
+            ),
+            _fact("runtime", "Runtime", "58 minutes.", "how long is it"),
+        ]
+    )
+    hit = matcher.search("撮影地は？").best  # the Japanese title
+    assert hit is not None and hit.key == "location"
+    # The Japanese text: a word of the answer only (ranked, not sure enough to answer alone).
+    hit = matcher.search("秋田県", threshold=0.0).best
+    assert hit is not None and hit.key == "location"
+    hit = matcher.search("上映時間は？").best  # a Japanese word matches the English entry
+    assert hit is not None and hit.key == "runtime"
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("ルックバック 配信", "streaming"),
+        ("ルックバックの監督って誰？", "director"),
+        ("実写版の監督誰", "live-action-director"),
+        ("藤野の声優って誰？", "voice-fujino"),
+        ("上映時間何分？", "runtime"),
+        ("主題歌歌ってるのは誰", "theme-song"),
+    ],
+)
+async def test_japanese_questions_find_their_entry(
+    service: FactBase, question: str, key: str
+) -> None:
+    entry, _ = await _answer(service, question)
+    assert entry is not None and entry.key == key, (question, entry and entry.key)
+
+
+def test_a_first_or_full_name_is_one_thing_asked() -> None:
+    assert analyse("whats fujinos first name") == analyse("fujino full name")
+    assert analyse("藤野の下の名前") == analyse("藤野 フルネーム")
+    # "first" alone is not a name: "first meet" stays "first".
+    assert "first" in analyse("how did they first meet")
+
+
+def test_a_persons_possessive_without_its_apostrophe_names_the_person() -> None:
+    names = Gazetteer(
+        [
+            NamedThing("fujimoto", "person", "Tatsuki Fujimoto", ("fujimoto",)),
+            NamedThing("flow", "work", "Flow", ("flow",)),
+        ]
+    )
+    assert names.find("what was fujimotos first serialized manga").people == {"fujimoto"}
+    assert names.find("how the story flows").works == set()  # only people, not works
+
+
+async def test_an_entry_naming_another_work_in_passing_does_not_answer_for_it(
+    service: FactBase,
+) -> None:
+    # The praise entry names Godzilla Minus One (its director praised Look Back).
+    entry, note = await _answer(service, "who directed godzilla minus one")
+    assert entry is None, entry and entry.key
+    assert note.startswith(ONLY) and "Godzilla Minus One" in note
+    entry, _ = await _answer(service, "when did evangelion 3.0+1.0 come out")
+    assert entry is None, entry and entry.key
+    # "it" is Look Back: the question is about Look Back after all.
+    entry, _ = await _answer(service, "did the godzilla minus one director like it")
+    assert entry is not None and "Yamazaki" in entry.answer_text
+
+
+def test_doko_after_a_company_asks_who() -> None:
+    assert asked_for("アニメの制作会社どこ？") == "who"
+    assert asked_for("配給会社はどこ") == "who"
+    assert asked_for("舞台はどこ") == "where"
+
+
+def test_filler_words_carry_no_topic() -> None:
+    assert analyse("can u list the main staff") == analyse("list main staff")
+    assert analyse("what does he think about ai") == analyse("ai")
+    assert analyse("which uni did she go to") == analyse("which university did she go to")
+    assert analyse("when did viz put out the english copy") == analyse(
+        "when did viz release the english copy"
+    )
+
+
+async def test_japanese_questions_stay_nearly_free_of_wrong_answers(service: FactBase) -> None:
+    """tests/data/questions_ja.json: Japanese fan questions, tuning and held-out splits."""
+    tuning = await _tally(service, "ja tuning")
+    held = await _tally(service, "ja held-out")
+    assert tuning["wrong"] + tuning["false"] <= 1, tuning
+    assert held["wrong"] + held["false"] <= 1, held
+    assert held["right"] >= 11, held  # of 13 answerable

@@ -467,7 +467,7 @@ async def test_the_language_of_posts_is_chosen_with_admin_language(
     await ja_mod.slash(channel, "admin reminders channel", channel=channel)
     chosen = await ja_mod.slash(channel, "admin language", language="ja")
     text = seen(chosen)
-    assert "今後 日本語 で書きます。" in text and "投稿の言語\n日本語" in text
+    assert "今後は日本語で書きます。" in text and "投稿の言語\n日本語" in text
     assert_japanese(text)
     assert (await service_of(simcord_env).db.guild_settings(guild.id)).language == "ja"
     await ja_mod.slash(channel, "admin reminders test")
@@ -475,7 +475,7 @@ async def test_the_language_of_posts_is_chosen_with_admin_language(
     assert posted is not None and "賞レース情報（テスト）" in (posted.embeds[0].title or "")
 
     history = seen(await ja_mod.slash(channel, "admin history"))
-    assert "**投稿の言語**: Discord でのこのサーバーの言語 → 日本語" in history
+    assert "**投稿の言語**: このサーバーの Discord での言語 → 日本語" in history
     exported = await ja_mod.slash(channel, "admin export")
     assert exported.response is not None
     assert b'"language": "ja"' in await exported.response.attachments[0].read()
@@ -488,7 +488,7 @@ async def test_the_language_of_posts_is_chosen_with_admin_language(
     assert '"en"、"ja"、null のいずれかにしてください' in seen(refused)
     await ja_mod.slash(channel, "admin language", language="en")
     back = await ja_mod.slash(channel, "admin language", language="server")
-    assert "今後 Discord でのこのサーバーの言語 で書きます。" in seen(back)
+    assert "今後はこのサーバーの Discord での言語で書きます。" in seen(back)
 
 
 # -- history, undo, moderator role ---------------------------------------------------------------
@@ -506,8 +506,8 @@ async def test_history_and_undo_are_japanese(world: World, ja_mod: MemberActor) 
     history = await ja_mod.slash(channel, "admin history")
     text = seen(history)
     assert "モデレーション履歴" in text and "1/2ページ · 7件の変更 · 新しい順" in text
-    assert "事実 `our-first-screening` を編集" in text and "**答え**: Edit number 3. → " in text
-    assert "リマインダーの設定 を変更" in text and "**通知タイミング**:" in text
+    assert "事実 `our-first-screening`を編集" in text and "**答え**: Edit number 3. → " in text
+    assert "リマインダーの設定を変更" in text and "**通知タイミング**:" in text
     assert_japanese(text)
     assert history.response is not None
     await ja_mod.click(
@@ -636,7 +636,7 @@ async def test_an_english_moderator_in_the_same_server_still_gets_english(
     assert "Awards reminders: status" in status and "Next reminders" in status
     assert not re.search(r"[\u3040-\u30ff]", status)
     history = seen(await ja_mod.slash(channel, "admin history"))
-    assert "事実 `our-first-screening` を追加" in history  # the same record, in Japanese
+    assert "事実 `our-first-screening`を追加" in history  # the same record, in Japanese
     preview = await english.slash(
         channel, "admin event add", name="Gala", date="TBA", source_url="https://e.org/g"
     )

@@ -121,9 +121,10 @@ async def test_fact_quote_synopsis_and_pages_in_japanese(world, ja_fan, simcord_
     quote = await ja_fan.slash(channel, "quote")
     embed = quote.response.embeds[0]
     body = embed.description or ""
-    # A quote without Oshiyama's Japanese words is the outlet's English, labelled as such.
-    # (Its occasion line, under 発言, is still English: the pack has no Japanese for it.)
+    # A quote without Oshiyama's Japanese words is the outlet's English, labelled as such;
+    # when and where it was said is in Japanese.
     assert embed.fields[0].name == "発言"
+    assert JAPANESE.search(embed.fields[0].value) and not english_left(embed.fields[0].value)
     assert "英語のまま引用" in body or not english_left(body)
     await _next_day(simcord_env)
     story = await ja_fan.slash(channel, "synopsis", spoilers=True)
@@ -280,3 +281,14 @@ async def test_a_japanese_subscriber_gets_japanese_dms_and_an_english_one_englis
     assert en_dm.embeds[0].title == "Awards watch: Test Gala"
     # The server's own channel post follows the server (English here).
     assert _posts(channel)[-1].embeds[0].title == "Awards watch: Test Gala"
+
+
+async def test_autocomplete_shows_japanese_titles_to_a_japanese_reader(world, ja_fan) -> None:
+    _, channel, _, mod = world
+    ja = await ja_fan.autocomplete(channel, "fact", "query", "runt")
+    en = await mod.autocomplete(channel, "fact", "query", "runt")
+    ja_runtime = next(c for c in ja if c["value"] == "fact:runtime")
+    en_runtime = next(c for c in en if c["value"] == "fact:runtime")
+    assert ja_runtime["name"] == "上映時間（58分）"
+    assert en_runtime["name"].startswith("Runtime")
+    assert all(len(c["name"]) <= 100 for c in ja)
