@@ -43,6 +43,9 @@ def test_the_shipped_pack_has_at_least_100_checked_questions() -> None:
     assert all(q.fact in keys for q in pack.trivia if q.fact)
     assert sum(not q.spoiler for q in pack.trivia) >= 20
     assert all(len({q.answer, *q.wrong}) == 4 for q in pack.trivia)
+    # Every question cites a source the fact base itself was checked against.
+    sources = {e.source_url for e in pack.entries} | {e.source_url_ja for e in pack.entries}
+    assert [q.key for q in pack.trivia if q.source_url not in sources] == []
 
 
 def test_a_valid_question_round_trips() -> None:
