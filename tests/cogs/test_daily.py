@@ -42,7 +42,10 @@ async def advance_to(env: Any, when: dt.datetime) -> None:
     """Move virtual time forward to `when` (UTC)."""
     seconds = (when - now()).total_seconds()
     assert seconds >= 0
-    await env.advance_time(seconds)
+    while seconds > 0:  # in steps: simcord settles the bot after each
+        step = min(seconds, 20 * DAY)
+        await env.advance_time(step)
+        seconds -= step
 
 
 async def only_own_facts(env: Any, guild: Any, count: int, *, spoiler_every: int = 0) -> None:
@@ -276,3 +279,17 @@ async def test_the_post_is_in_the_servers_language(simcord_env, world) -> None:
     assert post.embeds[0].title.startswith("今日の事実 · ")
     assert shipped[0].text_ja[:20] in post.embeds[0].description
     assert post.created_at.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")).hour == 8
+
+
+async def test_the_local_time_holds_when_the_clocks_go_back(simcord_env, world) -> None:
+    guild, channel, fan, mod = world
+    # 2026-11-01: New York falls back; 09:00 is 13:00 UTC before and 14:00 UTC from that day.
+    await advance_to(simcord_env, dt.datetime(2026, 10, 30, 12, tzinfo=dt.UTC))
+    await only_own_facts(simcord_env, guild, 5)
+    await configure(mod, channel)
+    await advance_to(simcord_env, dt.datetime(2026, 11, 3, 12, tzinfo=dt.UTC))
+    posts = daily_posts(channel)
+    assert [local(p).strftime("%m-%d %H:%M") for p in posts] == [
+        "10-30 09:00", "10-31 09:00", "11-01 09:00", "11-02 09:00"
+    ]  # fmt: skip
+    assert [p.created_at.hour for p in posts] == [13, 13, 14, 14]
