@@ -35,13 +35,13 @@ from bot.moderation.types import (
     SettingsChange,
     _settings_snapshot,
 )
-from bot.moderation.wording import _ACTION_WORDS, _inline, _record_title, shown
+from bot.moderation.wording import _ACTION_WORDS, _inline, _record_title, pack_problem, shown
 from bot.storage.sqlite.rows import entry_snapshot
 
 
 def said(value: Said, m: Messages) -> str:
     """A problem or note in `m`'s language (the content pack's own messages stay English)."""
-    return value.render(m) if isinstance(value, Text) else value
+    return value.render(m) if isinstance(value, Text) else pack_problem(value, m)
 
 
 def _kind(kind: str, m: Messages) -> str:
@@ -110,6 +110,7 @@ _FIELD_LABELS: Final = {
     "outcome_ja": N_("Japanese outcome"),
     "source_name_ja": N_("Japanese source"),
     "source_url_ja": N_("Japanese source URL"),
+    "occasion_ja": N_("Japanese occasion"),
 }
 _SCOPE_WORDS: Final = {
     "server": N_("this server's version"),

@@ -263,6 +263,8 @@ _JA_TEXT_LABELS: Final[dict[Kind, str]] = {
     "synopsis": N_("Japanese text"),
     "awards": N_("Japanese outcome"),
 }
+#: The Japanese form's other fields (after the title and the text), by their pack names.
+_JA_MORE_LABELS: Final = {"occasion_ja": N_("Japanese occasion")}
 _JA_TEXT_FIRST: Final = 4000  # a synopsis's Japanese text takes two fields (pack limit 6000)
 
 
@@ -275,8 +277,9 @@ class JapaneseForm(AdminForm):
         super().__init__(
             cog, entry.kind, entry, m._("Japanese text: {title}", title=entry.title), m
         )
-        (title_name, _), (text_name, (text_field, limit)) = JA_FIELDS[entry.kind].items()
+        (title_name, _), (text_name, (text_field, limit)), *more = JA_FIELDS[entry.kind].items()
         self.names = (title_name, text_name)
+        self.more = tuple(name for name, _ in more)  # a quote's occasion
         title_label = m._("Japanese name") if entry.kind == "awards" else m._("Japanese title")
         self.add_text(
             title_label,
@@ -306,6 +309,11 @@ class JapaneseForm(AdminForm):
                     default=rest,
                 ),
                 m._("Only for a text longer than the field above."),
+            )
+        for name, (field_name, most) in more:
+            self.add_text(
+                m._(_JA_MORE_LABELS.get(name, name)),
+                _text(name, max_length=most, required=False, default=getattr(entry, field_name)),
             )
         self.add_text(
             m._("Japanese source"),
@@ -340,6 +348,7 @@ class JapaneseForm(AdminForm):
         return {
             title_name: self.value("title_ja"),
             text_name: text,
+            **{more: self.value(more) for more in self.more},
             "source_name_ja": name,
             "source_url_ja": url,
         }

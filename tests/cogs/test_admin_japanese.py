@@ -235,6 +235,29 @@ async def test_fact_forms_and_replies_are_japanese(world: World, ja_mod: MemberA
         assert_japanese(reply(result).content)
 
 
+async def test_an_edit_conflict_and_its_overwrite_button_are_japanese(
+    world: World, ja_mod: MemberActor, simcord_env: Env, japanese: set[int]
+) -> None:
+    guild, channel, fan, _ = world
+    second = guild.add_member(simcord_env.create_user("second-mod"), roles=[guild.roles["Mods"]])
+    japanese.add(second.id)
+    first_form = await ja_mod.slash(channel, "admin fact edit", entry="runtime")
+    second_form = await second.slash(channel, "admin fact edit", entry="runtime")
+    await ja_mod.submit_modal(first_form, defaults(first_form) | {"answer": "58 minutes."})
+    caught = await second.submit_modal(second_form, defaults(second_form) | {"answer": "58分。"})
+    text = seen(caught)
+    assert "その間にほかの人が変更しました" in text
+    assert "(事実 `runtime`) が変更されたため、何も保存していません。" in text
+    assert "**答え**: " in text and "→ 58 minutes." in text
+    assert_japanese(text)
+    message = reply(caught)
+    assert buttons(message) == ["自分の版で上書き保存", "キャンセル"]
+    overwrite = await second.click(message, label="自分の版で上書き保存")
+    assert "このサーバー版を保存しました" in seen(overwrite)
+    row = await service_of(simcord_env).db.get_row("fact", "runtime", guild.id)
+    assert row is not None and row.text == "58分。"
+
+
 async def test_autocomplete_labels_are_japanese(world: World, ja_mod: MemberActor) -> None:
     guild, channel, fan, _ = world
     await add_fact(ja_mod, channel)
@@ -262,6 +285,19 @@ async def test_quote_and_synopsis_forms_are_japanese(
     )
     assert "を追加しました。" in seen(added) and "(名言 `" in seen(added)
     [quote] = await service_of(simcord_env).db.guild_rows(guild.id, ["quote"])
+    japanese_form = await ja_mod.click(reply(added), label="日本語テキストを追加・編集")
+    assert labels(japanese_form)["occasion_ja"] == "日本語の場面"
+    assert len(labels(japanese_form)) == 5
+    await ja_mod.submit_modal(
+        japanese_form,
+        {
+            "title_ja": "描くこと",
+            "text_ja": "描くことだけは飽きなかった。",
+            "occasion_ja": "上映会",
+        },
+    )
+    [quote] = await service_of(simcord_env).db.guild_rows(guild.id, ["quote"])
+    assert (quote.text_ja, quote.occasion_ja) == ("描くことだけは飽きなかった。", "上映会")
     edit = await ja_mod.slash(channel, "admin quote edit", entry=quote.key)
     assert_japanese(modal_text(edit))
     edited = await ja_mod.submit_modal(edit, defaults(edit) | {"speaker": "Another fan"})
@@ -551,6 +587,7 @@ async def test_export_and_import_are_japanese(
     text = seen(refused)
     assert "インポートできません：問題が 2 件あります" in text
     assert "broken.json › server › hidden：リストにしてください" in text
+    assert "'Not An Id' は英小文字、数字、'-' だけにしてください" in text  # the pack's own check
     assert "形式はコンテンツパック形式です" in text
 
     data = pack_bytes(
@@ -604,7 +641,8 @@ async def test_errors_are_japanese(
         assert expected in seen(result), (name, seen(result))
         assert_japanese(seen(result))
     bad_form = await add_fact(ja_mod, channel, source_url="not a url")
-    assert "次の点を直してください：" in seen(bad_form) and "› 出典URL:" in seen(bad_form)
+    assert "次の点を直してください：" in seen(bad_form)
+    assert "事実 › 出典URL：http:// または https:// で始まる URL にしてください" in seen(bad_form)
     # A member without the moderator role, granted the command, is refused in Japanese.
     japanese.add(fan.id)
     command = next(c for c in await simcord_env.bot.tree.fetch_commands() if c.name == "admin")
