@@ -313,3 +313,119 @@ class MatchVocab(NamedTuple):
 
     surfaces: str
     tokens: str
+
+
+# -- the daily fact or quote (bot.domain.daily) -------------------------------------------------
+
+DailyKinds = Literal["facts", "quotes", "both"]
+
+
+@dataclass(frozen=True)
+class DailySettings:
+    """A server's daily post: where, when (local time of day in an IANA zone), what."""
+
+    guild_id: int
+    enabled: bool = False
+    channel_id: int | None = None
+    time_of_day: str = "09:00"
+    zone: str = "UTC"
+    kinds: DailyKinds = "both"
+    spoilers: bool = False
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DailyPost:
+    """One planned (or sent) daily post of one server."""
+
+    id: int
+    guild_id: int
+    local_date: str
+    due_at: dt.datetime
+    next_attempt_at: dt.datetime
+    status: str
+    attempts: int
+    nonce: str
+    claimed_by: str | None
+    entry_uid: str | None
+    message_id: int | None
+    last_error: str | None
+    sent_at: dt.datetime | None
+
+
+class PlannedDaily(NamedTuple):
+    """The next post a server wants: its local day and when that is in UTC."""
+
+    guild_id: int
+    local_date: str
+    due_at: dt.datetime
+
+
+class DailyClaim(NamedTuple):
+    """A daily post claimed for sending; `reclaimed` when an earlier claim had run out."""
+
+    post: DailyPost
+    reclaimed: bool
+
+
+class Rotation(NamedTuple):
+    """A server's rotation: the seed of its shuffles, the cycle, what this cycle posted."""
+
+    seed: int
+    cycle: int
+    posted: frozenset[str]
+
+
+# -- trivia (bot.domain.trivia) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriviaQuestion:
+    """One trivia question of the pack's `trivia` section: the right answer is a fact of the
+    base (`fact`), the three wrong ones plausible but clearly wrong."""
+
+    key: str
+    question: str
+    answer: str
+    wrong: tuple[str, str, str]
+    source_name: str
+    source_url: str
+    spoiler: bool = False
+    fact: str = ""
+    question_ja: str = ""
+    answer_ja: str = ""
+    wrong_ja: tuple[str, ...] = ()
+
+    def in_language(self, lang: str) -> TriviaQuestion:
+        """The question as read in `lang` (Japanese where all of it is written)."""
+        if lang != "ja" or not (self.question_ja and self.answer_ja and len(self.wrong_ja) == 3):
+            return self
+        wrong = (self.wrong_ja[0], self.wrong_ja[1], self.wrong_ja[2])
+        return replace(self, question=self.question_ja, answer=self.answer_ja, wrong=wrong)
+
+
+@dataclass(frozen=True)
+class TriviaScore:
+    """A member's trivia points in one server (a leaderboard line or `/trivia stats`)."""
+
+    user_id: int
+    points: int
+    correct: int
+    answered: int
+    games: int
+
+
+@dataclass(frozen=True)
+class TriviaGame:
+    """A stored trivia game."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    rounds: int
+    spoilers: bool
+    lang: str
+    status: str
+    started_at: dt.datetime

@@ -32,6 +32,12 @@ TABLES: Final = (
     "event_sync_guilds",
     "event_sync_links",
     "calendar_versions",
+    "daily_settings",
+    "daily_posts",
+    "daily_rotation",
+    "daily_posted",
+    "trivia_games",
+    "trivia_answers",
 )
 #: Rows per batch, read and written.
 BATCH: Final = 5000

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli import main
 from bot.domain.factbase import FactBase
-from bot.domain.models import Entry, GuildSettings
+from bot.domain.models import DailySettings, Entry, GuildSettings
 from bot.domain.reminders import plan_guild
 from bot.moderation.service import AdminService
 from bot.storage import open_storage
@@ -58,6 +58,10 @@ async def _fill(location: Path | str) -> None:
         await db.set_event_sync(GUILD, True, NOW)
         await db.save_event_link(EventLink(GUILD, "gala", 777, NOW), NOW)
         await db.calendar_sequences(GUILD, [("gala", NOW, False)])
+        await db.daily.save_settings(DailySettings(GUILD, True, 5, "09:00", "UTC", "facts"), NOW)
+        game = await db.trivia.start_game(GUILD, 5, MOD, 3, False, "en", NOW)
+        assert game is not None
+        await db.trivia.record_answer(game, 1, GUILD, 99, "q1", 2, True, 10, NOW)
     finally:
         await fb.close()
 
@@ -87,6 +91,7 @@ async def test_sqlite_to_postgresql_and_back_keeps_everything(tmp_path: Path) ->
     assert "Every table checked" in text and "DIFFERENT" not in text
     before = await _digests(source)
     assert before["reminders"][0] == 2 and before["audit_log"][0] == 4
+    assert before["trivia_answers"][0] == 1 and before["daily_settings"][0] == 1
     assert await _digests(url) == before
 
     # The copy is a working database: the overlay answers, the history and reminders are kept,

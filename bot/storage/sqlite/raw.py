@@ -33,8 +33,8 @@ class RawTables(SQLiteConnection):
         return int(row[0]) if row else 0
 
     async def raw_clear(self, conn: Any, tables: Sequence[str]) -> None:
-        """Delete every row of these tables (inside `conn`'s transaction)."""
-        for table in tables:
+        """Delete every row of these tables (inside `conn`'s transaction), children first."""
+        for table in reversed(tables):
             await _run(conn, f"DELETE FROM {table}")  # noqa: S608
 
     async def raw_insert(
