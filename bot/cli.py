@@ -68,7 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--database", type=Path, help="SQLite file (default: DATABASE_PATH)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run on Discord when a token is set, else the console")
-    sub.add_parser("console", help="the offline console: slash commands in a terminal")
+    parser.add_argument(
+        "--lang", choices=("en", "ja"), help="the console's language (default: from LANG)"
+    )
+    console = sub.add_parser("console", help="the offline console: slash commands in a terminal")
+    console.add_argument(
+        "--lang",
+        choices=("en", "ja"),
+        default=argparse.SUPPRESS,  # keeps `lookback-bot --lang ja console` working too
+        help="the console's language (default: from LANG)",
+    )
     ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
     ask.add_argument("--kind", choices=KINDS, help="only this kind of entry")
     ask.add_argument("--json", action="store_true", help="print a JSON object")
@@ -330,12 +339,13 @@ async def _export(settings: Settings, path: Path, stdout: TextIO) -> int:
     return 0
 
 
-async def _console(settings: Settings) -> int:
+async def _console(settings: Settings, lang: str | None = None) -> int:
     from bot.console import run_console
+    from bot.i18n import messages_for
 
     service = await _open(settings)
     try:
-        return await run_console(service)
+        return await run_console(service, m=messages_for(lang or os.environ.get("LANG")))
     finally:
         await service.close()
 
@@ -472,9 +482,9 @@ def _dispatch(
         if settings.has_token:
             return _run_discord(settings)
         stdout.write("No DISCORD_TOKEN configured: starting the offline console.\n")
-        return asyncio.run(_console(settings))
+        return asyncio.run(_console(settings, args.lang))
     if command == "console":
-        return asyncio.run(_console(settings))
+        return asyncio.run(_console(settings, args.lang))
     if command == "ask":
         return asyncio.run(_ask(settings, args, stdin, stdout))
     if command == "import":

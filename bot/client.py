@@ -23,6 +23,7 @@ from bot.domain.timeutil import use_clock
 from bot.moderation.service import AdminService
 from bot.services import Services, build_services
 from bot.ui.backlog import Backlog, is_deferrable
+from bot.ui.daily import DailyDelivery
 from bot.ui.delivery import ReminderDelivery
 from bot.ui.errors import handle_app_command_error
 from bot.ui.scheduled_events import DiscordEventOps
@@ -40,6 +41,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.awards",
     "cogs.meta",
     "cogs.admin",
+    "cogs.daily",
+    "cogs.trivia",
 )
 
 
@@ -161,6 +164,9 @@ class LookBackBot(commands.AutoShardedBot):
             event_ops=DiscordEventOps(self),
         )
         delivery.watch = self.services.awards
+        daily = self.services.daily
+        daily.sender = DailyDelivery(self, daily).send
+        daily.on_done = lambda p, outcome: self.dispatch("daily_post_complete", p, outcome)
         await self.tree.set_translator(JapaneseTranslator())
         for extension in EXTENSIONS:
             try:
@@ -189,6 +195,8 @@ class LookBackBot(commands.AutoShardedBot):
         try:
             if self.awards_watch is not None:
                 await self.awards_watch.scheduler.stop()
+            if self.services is not None:
+                await self.services.daily.stop()
             await super().close()
         finally:
             if self._service is not None:

@@ -18,6 +18,7 @@ from bot.cards.text import render_card
 from bot.domain.factbase import FactBase
 from bot.domain.timeutil import utcnow
 from bot.errors import UserFacingError
+from bot.i18n import EN, Messages
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,10 @@ def _flag(value: str) -> bool:
 class Console:
     """Answers console lines with rendered cards."""
 
-    def __init__(self, service: FactBase, guild_id: int | None = None) -> None:
+    def __init__(self, service: FactBase, guild_id: int | None = None, m: Messages = EN) -> None:
         self.service = service
         self.guild_id = guild_id
+        self.m = m  # the language of the answers (`--lang`, else `LANG`)
         self._handlers: dict[str, Callable[[dict[str, str]], Coroutine[Any, Any, list[cards.Card]]]]
         self._handlers = {
             "ask": self._ask,
@@ -128,15 +130,16 @@ class Console:
             command, options = parse_line(line)
             result = await self._handlers[command.name](options)
         except UserFacingError as exc:
-            return render_card(cards.error_card(exc.message))
+            return render_card(cards.error_card(exc.render(self.m), m=self.m))
         except Exception:
             log.exception("Console command failed: %r", line[:200])
-            return render_card(cards.error_card("Something went wrong on my side; sorry."))
+            failed = self.m._("Something went wrong on my side; sorry.")
+            return render_card(cards.error_card(failed, m=self.m))
         return "\n\n".join(render_card(card) for card in result)
 
     async def _ask(self, options: dict[str, str]) -> list[cards.Card]:
         answer = await self.service.ask(options.get("question"), guild_id=self.guild_id)
-        return [cards.answer_card(answer)]
+        return [cards.answer_card(answer, m=self.m, detail=True)]
 
     async def _fact(self, options: dict[str, str]) -> list[cards.Card]:
         query = options.get("query", "").strip()
@@ -144,55 +147,63 @@ class Console:
             entry = await self.service.random_entry("fact", self.guild_id)
             if entry is None:
                 raise UserFacingError("There are no facts here yet.")
-            return [cards.entry_card(entry)]
-        return [cards.answer_card(await self.service.lookup("fact", query, self.guild_id))]
+            return [cards.entry_card(entry, m=self.m, detail=True)]
+        answer = await self.service.lookup("fact", query, self.guild_id)
+        return [cards.answer_card(answer, m=self.m, detail=True)]
 
     async def _quote(self, options: dict[str, str]) -> list[cards.Card]:
         answer = await self.service.quote(
             options.get("search"), options.get("speaker"), self.guild_id
         )
-        return [cards.answer_card(answer)]
+        return [cards.answer_card(answer, m=self.m, detail=True)]
 
     async def _synopsis(self, options: dict[str, str]) -> list[cards.Card]:
         spoilers = _flag(options.get("spoilers", ""))
         entry = await self.service.synopsis(spoilers=spoilers, guild_id=self.guild_id)
-        return list(cards.synopsis_pages(entry).cards)
+        return list(cards.synopsis_pages(entry, m=self.m).cards)
 
     async def _awards_next(self, options: dict[str, str]) -> list[cards.Card]:
         event, undated = await self.service.next_event(self.guild_id)
-        return [cards.next_event_card(event, undated)]
+        return [cards.next_event_card(event, undated, m=self.m)]
 
     async def _awards_list(self, options: dict[str, str]) -> list[cards.Card]:
         events = await self.service.awards_events(self.guild_id)
-        return list(cards.events_pages(events, utcnow()).cards)
+        return list(cards.events_pages(events, utcnow(), m=self.m).cards)
 
     async def _awards_record(self, options: dict[str, str]) -> list[cards.Card]:
-        return list(cards.record_pages(await self.service.award_record(self.guild_id)).cards)
+        facts = await self.service.award_record(self.guild_id)
+        return list(cards.record_pages(facts, m=self.m).cards)
 
     async def _awards_query(self, options: dict[str, str]) -> list[cards.Card]:
         answer = await self.service.ask(
             options.get("question"), guild_id=self.guild_id, kinds=["awards", "fact"]
         )
-        return [cards.answer_card(answer)]
+        return [cards.answer_card(answer, m=self.m, detail=True)]
 
     async def _help(self, options: dict[str, str]) -> list[cards.Card]:
-        return [cards.help_card()]
+        return [cards.help_card(m=self.m)]
 
     async def _about(self, options: dict[str, str]) -> list[cards.Card]:
         stats = await self.service.stats()
-        return [cards.about_card(__version__, stats, self.service.uptime_seconds, None)]
+        uptime = self.service.uptime_seconds
+        return [cards.about_card(__version__, stats, uptime, None, m=self.m)]
 
 
 async def run_console(
-    service: FactBase, stdin: TextIO | None = None, stdout: TextIO | None = None
+    service: FactBase,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    m: Messages = EN,
 ) -> int:
     """Read lines until end of input or `quit`; works for a person typing and for pipes."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    console = Console(service)
+    console = Console(service, m=m)
     interactive = stdin.isatty()
     if interactive:
-        stdout.write("Look Back bot — offline console. Type /help, a question, or quit.\n")
+        stdout.write(
+            m._("Look Back bot — offline console. Type /help, a question, or quit.") + "\n"
+        )
     while True:
         if interactive:
             stdout.write(PROMPT)

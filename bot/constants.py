@@ -32,7 +32,7 @@ COLOUR_AWARDS: Final = 0xD4AF37
 COLOUR_ERROR: Final = 0xC0392B
 
 KINDS: Final = ("fact", "quote", "synopsis", "awards")
-KIND_LABELS: Final = {
+KIND_LABELS: Final = {  # English; the cards translate them (bot/cards/answers.py KIND_NAMES)
     "fact": "Fact",
     "quote": "Quote",
     "synopsis": "Synopsis",

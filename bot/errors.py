@@ -10,21 +10,28 @@ from __future__ import annotations
 
 import sqlite3
 
-DB_BUSY = (
+from bot.i18n import N_, Messages, Text
+
+DB_BUSY = N_(
     "The fact base is busy right now (another program is writing to it), so nothing was "
     "changed. Please try again in a moment."
 )
-DB_READ_ONLY = (
+DB_READ_ONLY = N_(
     "The fact base is read-only right now, so nothing was changed. Reading still works; "
     "the bot's operator has been told."
 )
-DB_MISSING = (
+DB_MISSING = N_(
     "The fact base file was removed or replaced while the bot was running, so nothing was "
     "changed. Reading still works; the bot's operator has been told."
 )
-DB_FAILING = (
+DB_FAILING = N_(
     "The fact base can't be used right now (a storage problem), so nothing was changed. "
     "Please try again later."
+)
+
+DB_UNAVAILABLE = N_(
+    "The fact base is busy or unavailable right now. "
+    "Nothing was changed; please try again in a moment."
 )
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -53,11 +60,21 @@ _BY_TEXT = (
 
 
 class UserFacingError(Exception):
-    """An expected problem, shown to the user as a short ephemeral message."""
+    """An expected problem, shown to the user as a short ephemeral message.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Raised with the English message as written in the catalogue and its values
+    (`UserFacingError("`{key}` is hidden.", key=key)`), so it can be shown in the reader's
+    language: `render(m)`. `message` is the English text (logs, the console, `ask --json`).
+    """
+
+    def __init__(self, message: str | Text, /, **values: object) -> None:
+        self.text = message if isinstance(message, Text) else Text(message, **values)
+        self.message = str(self.text)
+        super().__init__(self.message)
+
+    def render(self, m: Messages) -> str:
+        """The message in `m`'s language."""
+        return self.text.render(m)
 
 
 class BadQuestion(UserFacingError):
@@ -71,11 +88,7 @@ class NotFound(UserFacingError):
 class DatabaseUnavailable(UserFacingError):
     """The fact base cannot be read or written right now."""
 
-    def __init__(
-        self,
-        message: str = "The fact base is busy or unavailable right now. "
-        "Nothing was changed; please try again in a moment.",
-    ) -> None:
+    def __init__(self, message: str | Text = DB_UNAVAILABLE) -> None:
         super().__init__(message)
 
 
@@ -87,6 +100,7 @@ class WriteRefused(sqlite3.OperationalError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.text = Text(message)
 
 
 def database_unavailable(error: BaseException) -> DatabaseUnavailable | None:
@@ -94,7 +108,7 @@ def database_unavailable(error: BaseException) -> DatabaseUnavailable | None:
     if isinstance(error, DatabaseUnavailable):
         return error
     if isinstance(error, WriteRefused):
-        return DatabaseUnavailable(error.message)
+        return DatabaseUnavailable(error.text)
     if not isinstance(error, sqlite3.OperationalError) and type(error) is not sqlite3.DatabaseError:
         return None  # IntegrityError, ProgrammingError, …: our mistake, not the machine's
     code = getattr(error, "sqlite_errorcode", None)
@@ -112,4 +126,4 @@ def is_busy(error: BaseException) -> bool:
     if isinstance(error, DatabaseUnavailable):
         return False
     found = database_unavailable(error)
-    return found is not None and found.message == DB_BUSY
+    return found is not None and found.text.template == DB_BUSY

@@ -16,10 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.domain.daily import DailyService
 from bot.domain.event_sync import EventOps, EventSync
 from bot.domain.factbase import FactBase
 from bot.domain.models import Reminder
+from bot.domain.pack import load_pack, shipped_pack_path
 from bot.domain.reminders import AwardsWatch, ReminderScheduler, Sender
+from bot.domain.trivia import TriviaService
 from bot.moderation.service import AdminService
 
 log = logging.getLogger(__name__)
@@ -27,11 +30,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Services:
-    """What the commands use: content and matching, moderation, the awards watch."""
+    """What the commands use: content and matching, moderation, the awards watch, the daily
+    post."""
 
     facts: FactBase
     moderation: AdminService
     awards: AwardsWatch
+    daily: DailyService
+    trivia: TriviaService
 
 
 def process_owner() -> str:
@@ -79,4 +85,13 @@ def build_services(
         await awards.reconcile(guild_id)
 
     moderation = AdminService(facts, settings.owner_ids, reschedule)
-    return Services(facts=facts, moderation=moderation, awards=awards)
+    daily = DailyService(
+        facts.db,
+        owner=process_owner(),
+        grace_seconds=settings.reminder_grace_seconds,
+        lease_seconds=settings.reminder_lease_seconds,
+        shards=shards,
+        transient=transient,
+    )
+    trivia = TriviaService(facts.db, lambda: load_pack(shipped_pack_path()).trivia)
+    return Services(facts=facts, moderation=moderation, awards=awards, daily=daily, trivia=trivia)

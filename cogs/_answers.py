@@ -14,6 +14,7 @@ from bot import constants as c
 from bot.cards.answers import answer_card, entry_card
 from bot.client import LookBackBot
 from bot.domain.models import Answer, Kind
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from bot.ui.views import SuggestionsView
 
@@ -97,12 +98,13 @@ async def answer_suggestion(interaction: discord.Interaction[Any], uid: str) -> 
     kind, _, key = uid.partition(":")
     # NotFound (hidden or deleted since) is shown by the view's error path.
     entry = await bot_of(interaction).service.get(cast(Kind, kind), key, content_guild(interaction))
-    await respond(interaction, card=entry_card(entry))
+    await respond(interaction, card=entry_card(entry, m=reply_messages(interaction)))
 
 
 async def send_answer(interaction: discord.Interaction[Any], answer: Answer) -> None:
-    """The answer's embed; when unsure, with up to three did-you-mean buttons."""
-    card = answer_card(answer)
+    """The answer's embed in the reader's language; when unsure, with up to three
+    did-you-mean buttons."""
+    card = answer_card(answer, m=reply_messages(interaction))
     if card.suggestions:
         view = SuggestionsView(interaction.user.id, card.suggestions, answer_suggestion)
         view.message = await respond(interaction, card=card, view=view)
@@ -110,11 +112,15 @@ async def send_answer(interaction: discord.Interaction[Any], answer: Answer) -> 
         await respond(interaction, card=card)
 
 
-def choices(hits: Sequence[Any]) -> list[app_commands.Choice[str]]:
-    """Autocomplete choices within Discord's limits (25 choices, 100-character names)."""
+def choices(
+    hits: Sequence[Any], titles: Sequence[str] | None = None
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices within Discord's limits (25 choices, 100-character names);
+    `titles` (one per hit) replaces the index's English titles for another language."""
     out: list[app_commands.Choice[str]] = []
-    for hit in hits[: c.AUTOCOMPLETE_MAX_CHOICES]:
-        name = hit.title if len(hit.title) <= c.CHOICE_NAME_MAX else hit.title[:99] + "…"
+    for n, hit in enumerate(hits[: c.AUTOCOMPLETE_MAX_CHOICES]):
+        title = titles[n] if titles is not None else hit.title
+        name = title if len(title) <= c.CHOICE_NAME_MAX else title[:99] + "…"
         value = f"{hit.kind}:{hit.key}"[: c.CHOICE_VALUE_MAX]
         out.append(app_commands.Choice(name=name, value=value))
     return out
@@ -126,7 +132,10 @@ async def autocomplete_kind(
     """Choices for one kind from the in-memory index; `[]` on any error."""
     try:
         service = bot_of(interaction).service
-        return choices(service.complete(current or "", kinds, content_guild(interaction)))
+        guild_id = content_guild(interaction)
+        hits = service.complete(current or "", kinds, guild_id)[: c.AUTOCOMPLETE_MAX_CHOICES]
+        lang = reply_messages(interaction).lang
+        return choices(hits, await service.titles_in(lang, hits, guild_id))
     except Exception:
         log.exception("Autocomplete failed")
         return []

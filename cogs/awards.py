@@ -18,7 +18,9 @@ from bot.client import LookBackBot
 from bot.domain.calendar import build_calendar, google_calendar_url, upcoming_dated
 from bot.domain.models import Reminder
 from bot.errors import UserFacingError
+from bot.i18n import EN, N_, Messages
 from bot.ui.errors import handle_component_error
+from bot.ui.language import reply_messages
 from bot.ui.respond import NO_PINGS, respond
 from bot.ui.views import send_pages
 from cogs._answers import (
@@ -30,7 +32,7 @@ from cogs._answers import (
     send_answer,
 )
 
-NOT_INSTALLED_HERE = (
+NOT_INSTALLED_HERE = N_(
     "Awards DMs belong to a server where Look Back is installed: use /awards subscribe in "
     "the server's channels."
 )
@@ -43,10 +45,10 @@ class RemindMeButton(
 ):
     """'Remind me' under /awards next: a DM before that event. Works after a restart too."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, m: Messages = EN) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Remind me",
+                label=m._("Remind me"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"lb:remind:{key}",
                 emoji="⏰",
@@ -81,10 +83,10 @@ class StopDirectMessagesButton(
     """'Stop these DMs' under every reminder DM: works in the DM itself, even after the fan
     left the server (where /awards unsubscribe can no longer be used), and after a restart."""
 
-    def __init__(self, guild_id: int) -> None:
+    def __init__(self, guild_id: int, m: Messages = EN) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Stop these DMs",
+                label=m._("Stop these DMs"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"lb:unsub:{guild_id}",
                 emoji="🔕",
@@ -153,15 +155,15 @@ class Awards(
         """Stop the scheduler; claimed rows are picked up again after their lease."""
         self.bot.remove_dynamic_items(RemindMeButton, StopDirectMessagesButton)
         if self.bot.reminder_delivery is not None:
-            self.bot.reminder_delivery.dm_view = lambda reminder: None
+            self.bot.reminder_delivery.dm_view = lambda reminder, m: None
         await self.watch.scheduler.stop()
 
     # -- subscriptions ------------------------------------------------------------------------
 
     @staticmethod
-    def _stop_view(reminder: Reminder) -> discord.ui.View:
+    def _stop_view(reminder: Reminder, m: Messages) -> discord.ui.View:
         view = discord.ui.View(timeout=None)
-        view.add_item(StopDirectMessagesButton(reminder.guild_id))
+        view.add_item(StopDirectMessagesButton(reminder.guild_id, m))
         return view
 
     async def unsubscribe_user(self, interaction: discord.Interaction[Any], guild_id: int) -> None:
@@ -169,12 +171,13 @@ class Awards(
         await interaction.response.defer(ephemeral=True, thinking=True)  # a write may wait
         removed = await self.watch.unsubscribe(guild_id, interaction.user.id)
         await self._replan(guild_id)
+        m = reply_messages(interaction)
         guild = self.bot.get_guild(guild_id)
-        where = f"**{discord.utils.escape_markdown(guild.name)}**" if guild else "that server"
+        where = f"**{discord.utils.escape_markdown(guild.name)}**" if guild else m._("that server")
         text = (
-            f"Done: no more awards DMs from {where}."
+            m._("Done: no more awards DMs from {where}.", where=where)
             if removed
-            else f"You weren't subscribed in {where}, so there is nothing to stop."
+            else m._("You weren't subscribed in {where}, so there is nothing to stop.", where=where)
         )
         await respond(interaction, content=text, ephemeral=True)
 
@@ -185,30 +188,37 @@ class Awards(
         await interaction.response.defer(ephemeral=True, thinking=True)
         if key and await self.watch.event(interaction.guild_id, key) is None:
             raise UserFacingError("That event is no longer tracked here.")
-        new = await self.watch.subscribe(interaction.guild_id, interaction.user.id, key)
+        m = reply_messages(interaction)
+        new = await self.watch.subscribe(
+            interaction.guild_id, interaction.user.id, key, lang=m.lang
+        )
         await self._replan(interaction.guild_id)
-        what = "this event" if key else "every tracked awards event"
+        what = m._("this event") if key else m._("every tracked awards event")
         note = ""
-        server = interaction.guild.name if interaction.guild else "the server"
+        server = interaction.guild.name if interaction.guild else m._("the server")
         try:
             await interaction.user.send(
-                f"You'll get a direct message before {what} (from "
-                f"{discord.utils.escape_markdown(server)}). "
-                "Use /awards unsubscribe there to stop.",
+                m._(
+                    "You'll get a direct message before {what} (from {server}). "
+                    "Use /awards unsubscribe there to stop.",
+                    what=what,
+                    server=discord.utils.escape_markdown(server),
+                ),
                 allowed_mentions=NO_PINGS,
             )
         except discord.Forbidden:
-            note = (
-                "\n⚠️ I couldn't send you a direct message: your DMs are closed for this "
+            note = "\n" + m._(
+                "⚠️ I couldn't send you a direct message: your DMs are closed for this "
                 "server. Open them (Privacy Settings → Direct Messages) or the reminders "
                 "can't reach you."
             )
         except discord.HTTPException as exc:
             log.info("Confirmation DM failed: %s", exc)
-        status = "You're subscribed" if new else "You were already subscribed"
-        await respond(
-            interaction, content=f"{status}: I'll DM you before {what}.{note}", ephemeral=True
-        )
+        if new:
+            status = m._("You're subscribed: I'll DM you before {what}.", what=what)
+        else:
+            status = m._("You were already subscribed: I'll DM you before {what}.", what=what)
+        await respond(interaction, content=status + note, ephemeral=True)
 
     async def _replan(self, guild_id: int) -> None:
         """Re-plan a server's reminders after a (committed) subscription change.
@@ -228,15 +238,16 @@ class Awards(
     async def next(self, interaction: discord.Interaction[Any]) -> None:
         """The next awards date, with a countdown."""
         event, undated = await bot_of(interaction).service.next_event(content_guild(interaction))
-        card = cards.next_event_card(event, undated)
+        m = reply_messages(interaction)
+        card = cards.next_event_card(event, undated, m=m)
         view = discord.ui.View(timeout=None)
         if event is not None and installed_here(interaction):
-            view.add_item(RemindMeButton(event.key))
+            view.add_item(RemindMeButton(event.key, m))
         link = google_calendar_url(event) if event is not None else None
         if link is not None:
             view.add_item(
                 discord.ui.Button(
-                    label="Add to Google Calendar", style=discord.ButtonStyle.link, url=link
+                    label=m._("Add to Google Calendar"), style=discord.ButtonStyle.link, url=link
                 )
             )
         await respond(interaction, card=card, view=view if view.children else None)
@@ -248,7 +259,8 @@ class Awards(
     async def list(self, interaction: discord.Interaction[Any]) -> None:
         """Past and upcoming awards events and their outcomes."""
         events = await bot_of(interaction).service.awards_events(content_guild(interaction))
-        await send_pages(interaction, cards.events_pages(events, discord.utils.utcnow()).cards)
+        pages = cards.events_pages(events, discord.utils.utcnow(), m=reply_messages(interaction))
+        await send_pages(interaction, pages.cards)
 
     @app_commands.command(
         name=_("record"), description=_("Every award and nomination the film has.")
@@ -257,7 +269,9 @@ class Awards(
     async def record(self, interaction: discord.Interaction[Any]) -> None:
         """Every award and nomination the film has."""
         facts = await bot_of(interaction).service.award_record(content_guild(interaction))
-        await send_pages(interaction, cards.record_pages(facts).cards)
+        await send_pages(
+            interaction, cards.record_pages(facts, m=reply_messages(interaction)).cards
+        )
 
     @app_commands.command(
         name=_("query"), description=_("Ask a question about awards and the Oscars.")
@@ -287,12 +301,20 @@ class Awards(
                 "No upcoming awards date is known yet, so there is nothing to put in a calendar."
             )
         sequences = await self.watch.calendar_sequences(guild_id or 0, events)
-        data = build_calendar(events, sequences, now)
-        count = f"{len(events)} upcoming awards date{'s' if len(events) != 1 else ''}"
+        m = reply_messages(interaction)
+        data = build_calendar([e.in_language(m.lang) for e in events], sequences, now)
         await interaction.response.send_message(
-            content=f"{count}, as a calendar file. Open it with your calendar app (Google "
-            "Calendar: Settings → Import & export); importing a newer file updates the dates "
-            "instead of adding them twice. Dates still to be announced are not in it.",
+            content=m.ngettext(
+                "{count} upcoming awards date, as a calendar file. Open it with your calendar "
+                "app (Google Calendar: Settings → Import & export); importing a newer file "
+                "updates the dates instead of adding them twice. Dates still to be announced "
+                "are not in it.",
+                "{count} upcoming awards dates, as a calendar file. Open it with your calendar "
+                "app (Google Calendar: Settings → Import & export); importing a newer file "
+                "updates the dates instead of adding them twice. Dates still to be announced "
+                "are not in it.",
+                len(events),
+            ),
             file=discord.File(io.BytesIO(data), filename="lookback-awards.ics"),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -322,10 +344,11 @@ class Awards(
         await interaction.response.defer(ephemeral=True, thinking=True)  # a write may wait
         removed = await self.watch.unsubscribe(interaction.guild_id, interaction.user.id)
         await self._replan(interaction.guild_id)
+        m = reply_messages(interaction)
         text = (
-            "Done: no more awards DMs from this server."
+            m._("Done: no more awards DMs from this server.")
             if removed
-            else "You weren't subscribed here, so there is nothing to stop."
+            else m._("You weren't subscribed here, so there is nothing to stop.")
         )
         await respond(interaction, content=text, ephemeral=True)
 

@@ -15,7 +15,9 @@ from bot.cards.embed import card_embed
 from bot.client import LookBackBot
 from bot.domain.safety import clean_query
 from bot.errors import BadQuestion, UserFacingError
+from bot.i18n import N_
 from bot.ui.backlog import DEFERRABLE
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from bot.ui.views import PostAnswerView
 from cogs._answers import (
@@ -27,7 +29,7 @@ from cogs._answers import (
     send_answer,
 )
 
-NO_TEXT_NOTE = (
+NO_TEXT_NOTE = N_(
     "That message has no text to answer (only an embed, attachment or sticker). "
     "Use /ask and type the question."
 )
@@ -57,17 +59,20 @@ class Facts(commands.Cog):
             question = clean_query(message.content, required=False, what="message")
         except BadQuestion as exc:  # longer than /ask's limit: the same limit, said for a message
             raise UserFacingError(
-                f"That message is too long to answer ({len(message.content)} characters; "
-                f"I answer questions of up to {c.QUERY_MAX_CHARS}). Use /ask with the question."
+                "That message is too long to answer ({length} characters; "
+                "I answer questions of up to {limit}). Use /ask with the question.",
+                length=len(message.content),
+                limit=c.QUERY_MAX_CHARS,
             ) from exc
+        m = reply_messages(interaction)
         if not question:
-            await respond(interaction, content=NO_TEXT_NOTE, ephemeral=True)
+            await respond(interaction, content=m._(NO_TEXT_NOTE), ephemeral=True)
             return
         answer = await bot_of(interaction).service.ask(
             question, guild_id=content_guild(interaction)
         )
-        embed = card_embed(answer_card(answer))
-        view = PostAnswerView(interaction.user.id, embed, message.jump_url)
+        embed = card_embed(answer_card(answer, m=m))
+        view = PostAnswerView(interaction.user.id, embed, message.jump_url, m=m)
         view.message = await respond(interaction, embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
@@ -102,7 +107,7 @@ class Facts(commands.Cog):
             entry = await service.random_entry("fact", content_guild(interaction))
             if entry is None:
                 raise UserFacingError("There are no facts here yet.")
-            await respond(interaction, card=entry_card(entry))
+            await respond(interaction, card=entry_card(entry, m=reply_messages(interaction)))
             return
         answer = await service.lookup("fact", query, content_guild(interaction))
         await send_answer(interaction, answer)

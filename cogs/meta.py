@@ -14,6 +14,8 @@ from discord.ext import commands
 from bot import __version__
 from bot.cards import answers as cards
 from bot.client import LookBackBot
+from bot.i18n import N_
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from cogs._answers import PUBLIC_COOLDOWN, bot_of
 
@@ -31,12 +33,12 @@ class Meta(commands.Cog):
         commands_here = list(_leaf_commands(bot_of(interaction).tree.get_commands()))
         known = cards.help_paths()
         extra = [
-            (cards.help_group_of(line[0]) or ("Moderators" if moderators else "More"), line)
+            (cards.help_group_of(line[0]) or (N_("Moderators") if moderators else N_("More")), line)
             for line, moderators in commands_here
             if line[0] not in known
         ]
         available = {line[0] for line, _ in commands_here}
-        card = cards.help_card(available=available, extra=extra)
+        card = cards.help_card(available=available, extra=extra, m=reply_messages(interaction))
         await respond(interaction, card=card, ephemeral=True)
 
     @app_commands.command(
@@ -48,7 +50,9 @@ class Meta(commands.Cog):
         bot = bot_of(interaction)
         stats = await bot.service.stats()
         latency = bot.latency * 1000 if math.isfinite(bot.latency) else None
-        card = cards.about_card(__version__, stats, bot.service.uptime_seconds, latency)
+        card = cards.about_card(
+            __version__, stats, bot.service.uptime_seconds, latency, m=reply_messages(interaction)
+        )
         await respond(interaction, card=card)
 
 

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.cards.answers import synopsis_pages
 from bot.client import LookBackBot
 from bot.ui.backlog import DEFERRABLE
+from bot.ui.language import reply_messages
 from bot.ui.views import send_pages
 from cogs._answers import PUBLIC_COOLDOWN, bot_of, content_guild
 
@@ -36,7 +37,8 @@ class Synopsis(commands.Cog):
         entry = await bot_of(interaction).service.synopsis(
             spoilers=spoilers, guild_id=content_guild(interaction)
         )
-        await send_pages(interaction, synopsis_pages(entry).cards)
+        pages = synopsis_pages(entry, m=reply_messages(interaction))
+        await send_pages(interaction, pages.cards)
 
 
 async def setup(bot: LookBackBot) -> None:

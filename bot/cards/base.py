@@ -11,6 +11,7 @@ from typing import Final, TypeVar
 from bot import constants as c
 from bot.domain.models import Entry
 from bot.domain.text import clip
+from bot.i18n import EN, N_, Lang, Messages
 
 TIME_MARKER = re.compile(r"⟦t:(-?\d+):([tTdDfFR])⟧")
 
@@ -33,6 +34,7 @@ class Card:
     colour: int = c.COLOUR_ANSWER
     suggestions: tuple[tuple[str, str], ...] = ()  # (label, "kind:key") for did-you-mean
     spoiler: bool = False
+    lang: Lang = "en"  # the language it is written in (the renderers' own labels follow it)
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,19 @@ def chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def event_when(entry: Entry) -> str:
+def event_when(entry: Entry, m: Messages = EN) -> str:
     """An awards event's date as time markers, or 'to be announced'."""
     if entry.starts_at is None:
-        return "To be announced"
+        return m._("To be announced")
+    relative = timestamp(entry.starts_at, "R")
     if entry.date_only:
-        relative = timestamp(entry.starts_at, "R")
-        return f"{timestamp(entry.starts_at, 'D')} ({relative}; time of day not announced)"
-    return f"{timestamp(entry.starts_at, 'F')} ({timestamp(entry.starts_at, 'R')})"
+        day = timestamp(entry.starts_at, "D")
+        return m._("{day} ({relative}; time of day not announced)", day=day, relative=relative)
+    return m._("{day} ({relative})", day=timestamp(entry.starts_at, "F"), relative=relative)
 
 
 #: The line shown above spoiler-tagged text, so nobody opens one unaware.
-SPOILER_WARNING: Final = "⚠️ **Spoiler warning:** the hidden text below reveals the story."
+SPOILER_WARNING: Final = N_("⚠️ **Spoiler warning:** the hidden text below reveals the story.")
 
 
 def spoiler_tag(text: str) -> str:
@@ -79,11 +82,12 @@ def spoiler_tag(text: str) -> str:
     return f"||{inner}||"
 
 
-def spoiler_block(text: str, limit: int) -> str:
+def spoiler_block(text: str, limit: int, m: Messages = EN) -> str:
     """The spoiler warning line, then `text` in a spoiler tag; `limit` characters in all
     (the text is cut inside the tag, so the cut never leaves the tag open)."""
-    room = limit - len(SPOILER_WARNING) - 1
+    warning = m._(SPOILER_WARNING)
+    room = limit - len(warning) - 1
     inner = text
     while len(spoiler_tag(inner)) > room:
         inner = clip(inner, max(1, len(inner) - (len(spoiler_tag(inner)) - room) - 1))
-    return f"{SPOILER_WARNING}\n{spoiler_tag(inner)}"
+    return f"{warning}\n{spoiler_tag(inner)}"

@@ -10,6 +10,7 @@ from bot import constants as c
 from bot.cards.base import TIME_MARKER, Card
 from bot.domain.safety import strip_invisible
 from bot.domain.text import clip
+from bot.i18n import messages
 
 
 def discord_times(text: str) -> str:
@@ -44,7 +45,7 @@ def card_embed(card: Card) -> discord.Embed:
     if card.source_name and _safe_url(card.source_url):
         source = f"[{_fit(card.source_name, 200)}]({card.source_url})"
         if len(source) <= min(budget, c.EMBED_FIELD_VALUE_MAX):
-            embed.add_field(name="Source", value=source, inline=False)
+            embed.add_field(name=messages(card.lang)._("Source"), value=source, inline=False)
     if card.footer:
         embed.set_footer(text=_fit(card.footer, 200))
     return embed

@@ -350,6 +350,17 @@ class FactBase:
         """Autocomplete choices, served from memory."""
         return self.matcher.complete(current[:200], guild_id=guild_id, kinds=kinds, limit=limit)
 
+    async def titles_in(self, lang: str, hits: Sequence[Hit], guild_id: int | None) -> list[str]:
+        """The hits' titles as a `lang` reader reads them (the Japanese title where written):
+        the index holds the English titles, so a Japanese reader's few choices are looked up."""
+        if lang != "ja":
+            return [hit.title for hit in hits]
+        titles = []
+        for hit in hits:
+            entry = await self.db.get_entry(hit.kind, hit.key, guild_id or 0)
+            titles.append(entry.title_ja if entry is not None and entry.title_ja else hit.title)
+        return titles
+
     async def stats(self) -> BaseStats:
         """Counts for /about."""
         return await self.db.stats()

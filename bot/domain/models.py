@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
+from bot.i18n import Text
+
 Kind = Literal["fact", "quote", "synopsis", "awards"]
 
 
@@ -44,6 +46,7 @@ class Entry:
     title_ja: str = ""
     text_ja: str = ""
     outcome_ja: str = ""
+    occasion_ja: str = ""  # a quote's occasion
     source_name_ja: str = ""
     source_url_ja: str = ""
 
@@ -71,6 +74,7 @@ class Entry:
             "title": self.title_ja,
             "text": self.text_ja,
             "outcome": self.outcome_ja,
+            "occasion": self.occasion_ja,
             "source_name": self.source_name_ja,
             "source_url": self.source_url_ja,
         }
@@ -94,6 +98,7 @@ class Entry:
             title=self.title_ja or self.title,
             text=self.text_ja or self.text,
             outcome=self.outcome_ja or self.outcome,
+            occasion=self.occasion_ja or self.occasion,
             source_name=(self.source_name_ja or self.source_name)
             if ja_source
             else self.source_name,
@@ -129,7 +134,7 @@ class Answer:
     # One line to show with the answer, or in place of it: "I only know about Look Back — I
     # have nothing on Your Name (…)." when the question names another work, ceremony or
     # country; "About the 2021 manga." when the answer is not about the 2024 film.
-    note: str = ""
+    note: str | Text = ""
 
     @property
     def found(self) -> bool:
@@ -144,7 +149,7 @@ class Answer:
             "suggestions": [_match_json(s) for s in self.suggestions],
         }
         if self.note:
-            shape["note"] = self.note
+            shape["note"] = str(self.note)
         return shape
 
 
@@ -185,6 +190,8 @@ class GuildSettings:
     lead_times: tuple[int, ...] = (7 * 86400, 86400, 3600, 0)
     reminders_paused: bool = False
     moderator_role_id: int | None = None
+    # The language of posts nobody asked for: "en", "ja", or None = the server's preferred locale.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -306,3 +313,119 @@ class MatchVocab(NamedTuple):
 
     surfaces: str
     tokens: str
+
+
+# -- the daily fact or quote (bot.domain.daily) -------------------------------------------------
+
+DailyKinds = Literal["facts", "quotes", "both"]
+
+
+@dataclass(frozen=True)
+class DailySettings:
+    """A server's daily post: where, when (local time of day in an IANA zone), what."""
+
+    guild_id: int
+    enabled: bool = False
+    channel_id: int | None = None
+    time_of_day: str = "09:00"
+    zone: str = "UTC"
+    kinds: DailyKinds = "both"
+    spoilers: bool = False
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DailyPost:
+    """One planned (or sent) daily post of one server."""
+
+    id: int
+    guild_id: int
+    local_date: str
+    due_at: dt.datetime
+    next_attempt_at: dt.datetime
+    status: str
+    attempts: int
+    nonce: str
+    claimed_by: str | None
+    entry_uid: str | None
+    message_id: int | None
+    last_error: str | None
+    sent_at: dt.datetime | None
+
+
+class PlannedDaily(NamedTuple):
+    """The next post a server wants: its local day and when that is in UTC."""
+
+    guild_id: int
+    local_date: str
+    due_at: dt.datetime
+
+
+class DailyClaim(NamedTuple):
+    """A daily post claimed for sending; `reclaimed` when an earlier claim had run out."""
+
+    post: DailyPost
+    reclaimed: bool
+
+
+class Rotation(NamedTuple):
+    """A server's rotation: the seed of its shuffles, the cycle, what this cycle posted."""
+
+    seed: int
+    cycle: int
+    posted: frozenset[str]
+
+
+# -- trivia (bot.domain.trivia) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriviaQuestion:
+    """One trivia question of the pack's `trivia` section: the right answer is a fact of the
+    base (`fact`), the three wrong ones plausible but clearly wrong."""
+
+    key: str
+    question: str
+    answer: str
+    wrong: tuple[str, str, str]
+    source_name: str
+    source_url: str
+    spoiler: bool = False
+    fact: str = ""
+    question_ja: str = ""
+    answer_ja: str = ""
+    wrong_ja: tuple[str, ...] = ()
+
+    def in_language(self, lang: str) -> TriviaQuestion:
+        """The question as read in `lang` (Japanese where all of it is written)."""
+        if lang != "ja" or not (self.question_ja and self.answer_ja and len(self.wrong_ja) == 3):
+            return self
+        wrong = (self.wrong_ja[0], self.wrong_ja[1], self.wrong_ja[2])
+        return replace(self, question=self.question_ja, answer=self.answer_ja, wrong=wrong)
+
+
+@dataclass(frozen=True)
+class TriviaScore:
+    """A member's trivia points in one server (a leaderboard line or `/trivia stats`)."""
+
+    user_id: int
+    points: int
+    correct: int
+    answered: int
+    games: int
+
+
+@dataclass(frozen=True)
+class TriviaGame:
+    """A stored trivia game."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    rounds: int
+    spoilers: bool
+    lang: str
+    status: str
+    started_at: dt.datetime

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.domain import safejson
-from bot.domain.models import Entry, Kind, PackProblems
+from bot.domain.models import Entry, Kind, PackProblems, TriviaQuestion
 from bot.domain.timeutil import format_utc, parse_utc
 from bot.matching.named import THING_TYPES, NamedThing
 
@@ -61,6 +61,8 @@ class Pack:
     entries: tuple[Entry, ...]
     # The `works` section: other works and people the matcher recognises in questions.
     works: tuple[NamedThing, ...] = ()
+    # The `trivia` section: questions for /trivia (kept in memory, not in the database).
+    trivia: tuple[TriviaQuestion, ...] = ()
 
     @property
     def digest(self) -> str:
@@ -186,7 +188,11 @@ class _Checker:
 #: The optional Japanese fields of each kind: pack field name → `Entry` field, with its limit.
 JA_FIELDS: Final[dict[Kind, dict[str, tuple[str, int]]]] = {
     "fact": {"title_ja": ("title_ja", 100), "answer_ja": ("text_ja", 1500)},
-    "quote": {"title_ja": ("title_ja", 100), "text_ja": ("text_ja", 1500)},
+    "quote": {
+        "title_ja": ("title_ja", 100),
+        "text_ja": ("text_ja", 1500),
+        "occasion_ja": ("occasion_ja", 200),
+    },
     "synopsis": {"title_ja": ("title_ja", 100), "text_ja": ("text_ja", 6000)},
     "awards": {"name_ja": ("title_ja", 100), "outcome_ja": ("outcome_ja", 1500)},
 }
@@ -345,6 +351,87 @@ def parse_works(doc: Any, file_name: str, problems: PackProblems) -> list[NamedT
     return works
 
 
+TRIVIA_SECTION: Final = "trivia"
+_TRIVIA_FIELDS: Final = {
+    "id", "question", "answer", "wrong", "spoiler", "fact", "source_name", "source_url",
+    "question_ja", "answer_ja", "wrong_ja",
+}  # fmt: skip
+
+
+def parse_trivia(doc: Any, file_name: str, problems: PackProblems) -> list[TriviaQuestion]:
+    """Validate a document's `trivia` section (see pack-format.md)."""
+    raw_list = doc.get(TRIVIA_SECTION) if isinstance(doc, dict) else None
+    if raw_list is None:
+        return []
+    if not isinstance(raw_list, list):
+        problems.add(f"{file_name} › {TRIVIA_SECTION}", "must be a list")
+        return []
+    found: list[TriviaQuestion] = []
+    for index, raw in enumerate(raw_list):
+        where = f"{file_name} › {TRIVIA_SECTION}[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(where, "must be an object")
+            continue
+        before = len(problems.problems)
+        c = _Checker(problems, where, raw)
+        key = c.text("id", max_len=64)
+        if key and not _ID.fullmatch(key):
+            problems.add(f"{where} › id", f"{key!r} must be lower-case letters, digits and '-'")
+        answer = c.text("answer", max_len=80)
+        wrong = c.strings("wrong", max_len=80, max_items=3)
+        if len(wrong) != 3:
+            problems.add(f"{where} › wrong", "must list exactly 3 wrong answers")
+        choices = [answer.strip().casefold(), *(w.strip().casefold() for w in wrong)]
+        if len(set(choices)) != len(choices):
+            problems.add(f"{where} › wrong", "must differ from each other and from the answer")
+        question_ja = c.text("question_ja", max_len=300, required=False)
+        answer_ja = c.text("answer_ja", max_len=80, required=False)
+        wrong_ja = c.strings("wrong_ja", max_len=80, max_items=3)
+        if (question_ja or answer_ja or wrong_ja) and not (
+            question_ja and answer_ja and len(wrong_ja) == 3
+        ):
+            problems.add(f"{where} › question_ja", "needs answer_ja and 3 wrong_ja with it")
+        question = TriviaQuestion(
+            key=key,
+            question=c.text("question", max_len=300),
+            answer=answer,
+            wrong=(*wrong, "", "", "")[:3],  # type: ignore[arg-type]
+            source_name=c.text("source_name", max_len=200),
+            source_url=c.url("source_url"),
+            spoiler=c.flag("spoiler"),
+            fact=c.text("fact", max_len=64, required=False),
+            question_ja=question_ja,
+            answer_ja=answer_ja,
+            wrong_ja=wrong_ja,
+        )
+        c.unknown_fields(_TRIVIA_FIELDS)
+        if len(problems.problems) == before:
+            found.append(question)
+    return found
+
+
+def trivia_to_raw(question: TriviaQuestion) -> dict[str, Any]:
+    """One `trivia` item in the pack's JSON shape."""
+    raw: dict[str, Any] = {
+        "id": question.key,
+        "question": question.question,
+        "answer": question.answer,
+        "wrong": list(question.wrong),
+        "spoiler": question.spoiler,
+        "source_name": question.source_name,
+        "source_url": question.source_url,
+    }
+    if question.fact:
+        raw["fact"] = question.fact
+    if question.question_ja:
+        raw.update(
+            question_ja=question.question_ja,
+            answer_ja=question.answer_ja,
+            wrong_ja=list(question.wrong_ja),
+        )
+    return raw
+
+
 def work_to_raw(work: NamedThing) -> dict[str, Any]:
     """One `works` item in the pack's JSON shape."""
     return {
@@ -415,7 +502,7 @@ def parse_pack_document(doc: Any, file_name: str = "pack", guild_id: int = 0) ->
         raise PackError([f"{file_name}: must hold a JSON object"])
     _check_manifest(doc, file_name, problems)
     entries = parse_document(doc, file_name, problems, guild_id)
-    return _finish(doc, entries, problems)
+    return _finish(doc, entries, problems, (), parse_trivia(doc, file_name, problems))
 
 
 def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
@@ -433,6 +520,7 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
         files = manifest.get("files")
         entries: list[Entry] = []
         works: list[NamedThing] = []
+        trivia: list[TriviaQuestion] = []
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             problems.add("manifest.json › files", "must be a list of file names")
             files = []
@@ -445,7 +533,8 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
             if doc is not None:
                 entries += parse_document(doc, name, problems, guild_id)
                 works += parse_works(doc, name, problems)
-        return _finish(manifest, entries, problems, works)
+                trivia += parse_trivia(doc, name, problems)
+        return _finish(manifest, entries, problems, works, trivia)
     doc = _read_json(path, problems)
     if problems:
         raise PackError(problems.problems)
@@ -453,7 +542,8 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
         raise PackError([f"{path.name}: must hold a JSON object"])
     _check_manifest(doc, path.name, problems)
     entries = parse_document(doc, path.name, problems, guild_id)
-    return _finish(doc, entries, problems, parse_works(doc, path.name, problems))
+    works = parse_works(doc, path.name, problems)
+    return _finish(doc, entries, problems, works, parse_trivia(doc, path.name, problems))
 
 
 def _finish(
@@ -461,6 +551,7 @@ def _finish(
     entries: list[Entry],
     problems: PackProblems,
     works: Sequence[NamedThing] = (),
+    trivia: Sequence[TriviaQuestion] = (),
 ) -> Pack:
     seen: dict[tuple[str, str], int] = {}
     for entry in entries:
@@ -473,6 +564,15 @@ def _finish(
     work_ids = [w.id for w in works]
     for key in sorted({k for k in work_ids if work_ids.count(k) > 1}):
         problems.add(f"works {key!r}", f"id is used {work_ids.count(key)} times")
+    trivia_ids = [q.key for q in trivia]
+    for key in sorted({k for k in trivia_ids if trivia_ids.count(k) > 1}):
+        problems.add(f"trivia {key!r}", f"id is used {trivia_ids.count(key)} times")
+    keys = {e.key for e in entries}  # `fact` names the entry (of any kind) it is checked by
+    for question in trivia:
+        if keys and question.fact and question.fact not in keys:
+            problems.add(
+                f"trivia {question.key!r} › fact", f"no entry has the id {question.fact!r}"
+            )
     if problems:
         raise PackError(problems.problems)
     return Pack(
@@ -480,6 +580,7 @@ def _finish(
         title=str(manifest.get("title", "")),
         entries=tuple(entries),
         works=tuple(works),
+        trivia=tuple(trivia),
     )
 
 
@@ -548,6 +649,8 @@ def to_document(
         doc[section] = [entry_to_raw(e) for e in entries if e.kind == kind]
     if pack is not None and pack.works:
         doc[WORKS_SECTION] = [work_to_raw(w) for w in pack.works]
+    if pack is not None and pack.trivia:
+        doc[TRIVIA_SECTION] = [trivia_to_raw(q) for q in pack.trivia]
     return doc
 
 

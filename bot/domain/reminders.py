@@ -366,9 +366,14 @@ class AwardsWatch:
         """The awards event `key` as the server sees it (its own version first)."""
         return await self.db.get_entry("awards", key, guild_id)
 
-    async def subscribe(self, guild_id: int, user_id: int, key: str) -> bool:
-        """Subscribe a member to DMs before one event (`key`) or all (''); False if already."""
-        return await self.db.reminders.subscribe(guild_id, user_id, key, self.clock())
+    async def subscribe(self, guild_id: int, user_id: int, key: str, lang: str = "en") -> bool:
+        """Subscribe a member to DMs before one event (`key`) or all (''); False if already.
+        `lang` ("en"/"ja") is the language of their reminders."""
+        return await self.db.reminders.subscribe(guild_id, user_id, key, self.clock(), lang)
+
+    async def subscriber_lang(self, guild_id: int, user_id: int) -> str:
+        """The language a member's direct-message reminders from a server are written in."""
+        return await self.db.reminders.subscriber_lang(guild_id, user_id)
 
     async def unsubscribe(self, guild_id: int, user_id: int) -> int:
         """Stop a member's DMs from one server; how many subscriptions were removed."""

@@ -8,6 +8,15 @@ import unicodedata
 from bot.constants import QUERY_MAX_CHARS
 from bot.domain.markdown import escape_markdown
 from bot.errors import BadQuestion
+from bot.i18n import N_, Text
+
+#: What a typed text is called in the messages about it (`clean_query`'s `what`).
+_WHAT = {
+    "question": Text(N_("question")),
+    "message": Text(N_("message")),
+    "search": Text(N_("search")),
+    "speaker name": Text(N_("speaker name")),
+}
 
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>|<@&\d+>")
 #: Characters that change how text around them is shown without being seen themselves:
@@ -58,11 +67,16 @@ def clean_query(
     text = " ".join(text.split())
     if not text:
         if required:
-            raise BadQuestion(f"Please type a {what} — for example `who directed it`.")
+            raise BadQuestion(
+                "Please type a {what} — for example `who directed it`.", what=_WHAT.get(what, what)
+            )
         return ""
     if len(text) > max_chars:
         raise BadQuestion(
-            f"That {what} is {len(text)} characters long; please keep it under {max_chars}."
+            "That {what} is {length} characters long; please keep it under {limit}.",
+            what=_WHAT.get(what, what),
+            length=len(text),
+            limit=max_chars,
         )
     return text
 

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.domain.models import Entry, Kind
+from bot.i18n import N_, Text
 from bot.matching.analysis import (
     _QUOTE_TOKEN,
     _SYNONYM_OF,
@@ -94,7 +95,7 @@ class SearchResult:
     # Shown with the answer or in its place: "I only know about Look Back — …" when the
     # question names another work, ceremony or country; "About the 2021 manga." when the
     # answer concerns another Look Back work than the 2024 film.
-    note: str = ""
+    note: str = ""  # a `Text` when there is one (rendered in the reader's language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1062,7 +1063,7 @@ class Matcher:
             return ""
         for work in ("live-action", "manga"):
             if bits & _LB_BITS[work]:
-                return f"About {LB_NAMES[work]}."
+                return Text(N_("About {work}."), work=Text(LB_NAMES[work]))
         return ""
 
     def search(
@@ -1145,17 +1146,26 @@ class Matcher:
         """'I only know about Look Back — …' when a named thing explains the "I don't know"."""
         names = gazetteer()
         if named.works:
-            return f"{ONLY_LOOK_BACK} — I have nothing on {names.label('work', min(named.works))}."
+            label = names.label("work", min(named.works))
+            return Text(N_("I only know about Look Back — I have nothing on {name}."), name=label)
         if why is None or why[0] in _STILL_SUGGESTED:
             return ""
         kind, value = why
         if kind == "look-back":
             if value == "film":  # the default: nothing to explain
                 return ""
-            return f"Nothing I have on {names.label('look-back', value)} answers that."
+            work = LB_NAMES.get(value)
+            return Text(
+                N_("Nothing I have on {work} answers that."),
+                work=Text(work) if work else names.label("look-back", value),
+            )
         if kind == "ceremony":
-            return f"{ONLY_LOOK_BACK} — I have nothing on {names.label('ceremony', value)}."
-        return f"{ONLY_LOOK_BACK} — nothing I have answers that for {names.label(kind, value)}."
+            label = names.label("ceremony", value)
+            return Text(N_("I only know about Look Back — I have nothing on {name}."), name=label)
+        return Text(
+            N_("I only know about Look Back — nothing I have answers that for {name}."),
+            name=names.label(kind, value),
+        )
 
     def _titled(
         self, typed: str, codes: frozenset[int] | None

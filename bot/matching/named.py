@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, Literal
 
+from bot.i18n import N_
 from bot.matching.analysis import analyse, normalize
 
 ThingType = Literal["work", "person"]
@@ -37,10 +38,10 @@ WORK_TAGS: Final = frozenset((*LOOK_BACK_WORKS, OTHER_WORK_TAG))
 SHARED_STORY_TAGS: Final = frozenset(
     {"story", "characters", "ending", "references", "themes", "setting"}
 )
-LB_NAMES: Final[dict[str, str]] = {
-    "film": "the 2024 anime film",
-    "manga": "the 2021 manga",
-    "live-action": "Kore-eda's live-action film",
+LB_NAMES: Final[dict[str, str]] = {  # message ids: translated where shown
+    "film": N_("the 2024 anime film"),
+    "manga": N_("the 2021 manga"),
+    "live-action": N_("Kore-eda's live-action film"),
 }
 
 # Token prefixes (never a word token: words are letters, digits and CJK only).

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from bot import constants as c
 from bot.domain.safety import neutralise_mentions
 from bot.errors import UserFacingError
+from bot.i18n import N_, Text
 from bot.moderation.rules import event_date_problem
 from bot.moderation.types import MAX_LEAD_SECONDS, MAX_LEADS, When
 
@@ -29,7 +30,7 @@ _LEAD_TOKEN = re.compile(r"(\d+)\s*([wdhm])")
 _LEAD_UNITS: Final = {"w": 7 * 86_400, "d": 86_400, "h": 3_600, "m": 60}
 _NO_DATE: Final = frozenset({"tba", "tbd", "none", "unknown", "-"})
 _ALIAS_SPLIT = re.compile(r"\n|,\s+|;")
-DATE_HELP: Final = (
+DATE_HELP: Final = N_(
     "Type the date as `2027-03-14 00:00` with a time zone (the `timezone` option, e.g. "
     "`Asia/Tokyo`, `America/Los_Angeles`, `UTC`, `+09:00`), as ISO 8601 "
     "(`2027-03-14T00:00:00-07:00`), as a day alone (`2027-03-14`) or `TBA`."
@@ -98,7 +99,7 @@ def parse_when(text: str, zone: str | None = None) -> When:
     """Read an awards date as typed; raise UserFacingError with the accepted forms."""
     text = " ".join(text.split())
     if text.lower() in _NO_DATE:
-        return When(None, False, "to be announced")
+        return When(None, False, Text(N_("to be announced")))
     parts = text.split(" ")
     if zone is None and len(parts) >= 2 and parse_zone(parts[-1]) is not None:
         zone, text = parts[-1], " ".join(parts[:-1])
@@ -106,16 +107,20 @@ def parse_when(text: str, zone: str | None = None) -> When:
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
-            raise UserFacingError(f"`{text}` is not a real day. {DATE_HELP}") from None
+            raise UserFacingError(
+                "`{text}` is not a real day. {help}", text=_typed(text), help=Text(DATE_HELP)
+            ) from None
         # A day without a time of day is stored at noon UTC (the pack format's rule).
         starts = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
-        return When(_check_year(starts), True, f"{day.isoformat()} (a day; time not announced)")
+        understood = Text(N_("{day} (a day; time not announced)"), day=day.isoformat())
+        return When(_check_year(starts), True, understood)
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UserFacingError(f"I couldn't read that date. {DATE_HELP}") from None
+        raise UserFacingError("I couldn't read that date. {help}", help=Text(DATE_HELP)) from None
     if parsed.tzinfo is not None:
-        return When(_check_year(parsed.astimezone(dt.UTC)), False, f"{text} (offset as typed)")
+        understood = Text(N_("{typed} (offset as typed)"), typed=text)
+        return When(_check_year(parsed.astimezone(dt.UTC)), False, understood)
     if zone is None:
         raise UserFacingError(
             "Which time zone is that in? Add the `timezone` option (e.g. `Asia/Tokyo`, "
@@ -129,6 +134,11 @@ def parse_when(text: str, zone: str | None = None) -> When:
         )
     local = parsed.replace(tzinfo=tz)
     return When(_check_year(local.astimezone(dt.UTC)), False, f"{text} {zone.strip()}")
+
+
+def _typed(text: str) -> str:
+    """What a moderator typed, to show inside `code` (no backticks, no pings, short)."""
+    return neutralise_mentions(text.replace("`", "'")[:40])
 
 
 def _check_year(when: dt.datetime) -> dt.datetime:
@@ -151,12 +161,13 @@ def parse_leads(text: str) -> tuple[int, ...]:
         pieces = _LEAD_TOKEN.findall(token)
         if not pieces or "".join(f"{n}{u}" for n, u in pieces) != token:
             raise UserFacingError(
-                f"I couldn't read `{neutralise_mentions(token[:20])}`. Use numbers with w, d, "
-                "h or m (weeks, days, hours, minutes) and 0 for the start: `7d 1d 1h 0`."
+                "I couldn't read `{token}`. Use numbers with w, d, h or m (weeks, days, hours, "
+                "minutes) and 0 for the start: `7d 1d 1h 0`.",
+                token=neutralise_mentions(token[:20]),
             )
         leads.add(sum(int(n) * _LEAD_UNITS[u] for n, u in pieces))
     if len(leads) > MAX_LEADS:
-        raise UserFacingError(f"At most {MAX_LEADS} lead times, please.")
+        raise UserFacingError("At most {count} lead times, please.", count=MAX_LEADS)
     if max(leads) > MAX_LEAD_SECONDS:
         raise UserFacingError("A lead time can be at most 60 days.")
     return tuple(sorted(leads, reverse=True))

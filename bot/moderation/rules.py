@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.domain.models import Entry
+from bot.i18n import N_, Text
+from bot.moderation.types import Listed
 
 #: The years an awards event may be in (both ends included).
 EVENT_YEAR_MIN: Final = 2000
@@ -27,13 +29,29 @@ MAX_SERVER_BYTES: Final = 5_000_000
 
 #: Channel types (discord.ChannelType names) a reminder can be posted in.
 POSTABLE_CHANNELS: Final = frozenset({"text", "news"})
+#: The other channel types in words (a refusal names the type of the channel picked).
+_CHANNEL_TYPES: Final = {
+    "voice": N_("voice"),
+    "stage_voice": N_("stage"),
+    "category": N_("category"),
+    "forum": N_("forum"),
+    "media": N_("media"),
+    "public_thread": N_("thread"),
+    "private_thread": N_("thread"),
+    "news_thread": N_("thread"),
+    "directory": N_("directory"),
+}
 
 
-def event_date_problem(when: dt.datetime | None) -> str | None:
+def event_date_problem(when: dt.datetime | None) -> Text | None:
     """Why an awards event can't have this date (None: it can; no date is fine)."""
     if when is None or EVENT_YEAR_MIN <= when.year <= EVENT_YEAR_MAX:
         return None
-    return f"That date is out of range; use a year between {EVENT_YEAR_MIN} and {EVENT_YEAR_MAX}."
+    return Text(
+        N_("That date is out of range; use a year between {first} and {last}."),
+        first=EVENT_YEAR_MIN,
+        last=EVENT_YEAR_MAX,
+    )
 
 
 @dataclass(frozen=True)
@@ -41,7 +59,8 @@ class ChannelFacts:
     """What the cog knows about a channel (from discord.py), as plain values.
 
     `type_name` is `discord.ChannelType.name` ("text", "news", "voice", "category", …);
-    `missing` the labels of permissions the bot lacks there ("Send Messages", …);
+    `missing` the names of permissions the bot lacks there ("Send Messages", …: message ids,
+    shown in the reader's language);
     `mention_everyone` whether the bot may ping any role there.
     """
 
@@ -64,8 +83,8 @@ class RuleCheck:
     """A rule's verdict: `refusal` (the change is not allowed) and `warnings` (allowed, but
     something will not work as the moderator expects)."""
 
-    refusal: str | None = None
-    warnings: tuple[str, ...] = ()
+    refusal: Text | None = None
+    warnings: tuple[Text, ...] = ()
 
 
 def reminder_role_check(
@@ -77,13 +96,23 @@ def reminder_role_check(
         return RuleCheck()
     if role.role_id == guild_id:
         return RuleCheck(
-            "@everyone can't be the reminder role: every reminder would ping the whole server."
+            Text(
+                N_(
+                    "@everyone can't be the reminder role: every reminder would ping the "
+                    "whole server."
+                )
+            )
         )
     if not role.mentionable and not (channel is not None and channel.mention_everyone):
         return RuleCheck(
             warnings=(
-                f"<@&{role.role_id}> is not mentionable and I lack Mention @everyone there, so "
-                "reminders will name the role without pinging it.",
+                Text(
+                    N_(
+                        "{role} is not mentionable and I lack Mention @everyone there, so "
+                        "reminders will name the role without pinging it."
+                    ),
+                    role=f"<@&{role.role_id}>",
+                ),
             )
         )
     return RuleCheck()
@@ -95,15 +124,25 @@ def reminder_channel_check(channel: ChannelFacts | None) -> RuleCheck:
     if channel is None:
         return RuleCheck()
     if channel.type_name not in POSTABLE_CHANNELS:
-        kind = channel.type_name.replace("_", " ")
+        named = _CHANNEL_TYPES.get(channel.type_name)
+        kind = Text(named) if named is not None else channel.type_name.replace("_", " ")
         return RuleCheck(
-            f"<#{channel.channel_id}> is a {kind} channel: reminders can only be posted in a "
-            "text or announcement channel."
+            Text(
+                N_(
+                    "{channel} is a {type} channel: reminders can only be posted in a text or "
+                    "announcement channel."
+                ),
+                channel=f"<#{channel.channel_id}>",
+                type=kind,
+            )
         )
     if channel.missing:
-        return RuleCheck(
-            warnings=(f"I'm missing {', '.join(channel.missing)} in <#{channel.channel_id}>.",)
+        missing = Text(
+            N_("I'm missing {permissions} in {channel}."),
+            channel=f"<#{channel.channel_id}>",
+            permissions=Listed(channel.missing),
         )
+        return RuleCheck(warnings=(missing,))
     return RuleCheck()
 
 
@@ -129,16 +168,24 @@ def entry_size(entry: Entry | None) -> int:
     return sum(len(part.encode("utf-8")) for part in parts)
 
 
-def server_limit_problem(entries: int, size: int) -> str | None:
+def server_limit_problem(entries: int, size: int) -> Text | None:
     """Why a server can't hold this many own entries of this size (None: it can)."""
     if entries > MAX_SERVER_ENTRIES:
-        return (
-            f"This server would have {entries:,} entries of its own; at most "
-            f"{MAX_SERVER_ENTRIES:,}. Remove some first (`/admin … remove`)."
+        return Text(
+            N_(
+                "This server would have {count} entries of its own; at most {most}. Remove "
+                "some first (`/admin … remove`)."
+            ),
+            count=f"{entries:,}",
+            most=f"{MAX_SERVER_ENTRIES:,}",
         )
     if size > MAX_SERVER_BYTES:
-        return (
-            f"This server's own entries would hold {size / 1e6:.1f} MB of text; at most "
-            f"{MAX_SERVER_BYTES / 1e6:.0f} MB. Remove or shorten some first."
+        return Text(
+            N_(
+                "This server's own entries would hold {size} MB of text; at most {most} MB. "
+                "Remove or shorten some first."
+            ),
+            size=f"{size / 1e6:.1f}",
+            most=f"{MAX_SERVER_BYTES / 1e6:.0f}",
         )
     return None

@@ -28,6 +28,7 @@ from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.timeutil import format_utc, utcnow
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
+from bot.i18n import EN, LANGS, N_, Messages, Text, messages
 from bot.matching.analysis import normalize
 from bot.moderation.parsing import parse_when, slug, source_name_for
 from bot.moderation.rules import (
@@ -60,9 +61,11 @@ from bot.moderation.types import (
     EventDraft,
     ImportPlan,
     ImportResult,
+    Listed,
     NotModerator,
     ReminderStatus,
     Reschedule,
+    Said,
     Scope,
     SettingsChange,
     State,
@@ -85,6 +88,9 @@ from bot.moderation.wording import (
 from bot.storage.sqlite.rows import entry_from_snapshot, entry_snapshot
 
 log = logging.getLogger(__name__)
+
+ONLY_MANAGERS = N_("Only members with Manage Server can change the moderator role.")
+_MUST_BE_OBJECT = N_("{where}: must be an object")
 
 
 # -- states (what one server sees under one key) ----------------------------------------------
@@ -146,14 +152,20 @@ class AdminService:
     async def require_moderator(self, guild_id: int | None, actor: Actor) -> None:
         """Raise NotModerator unless the actor may moderate in this server."""
         if not guild_id:
-            raise NotModerator("/admin works only inside a server.")
+            raise NotModerator(N_("/admin works only inside a server."))
         if not await self.is_moderator(guild_id, actor):
             raise NotModerator()
 
     # -- look-ups (autocomplete) ------------------------------------------------------------
 
     async def entry_choices(
-        self, guild_id: int, kind: Kind, current: str, scope: Scope = "visible"
+        self,
+        guild_id: int,
+        kind: Kind,
+        current: str,
+        scope: Scope = "visible",
+        *,
+        m: Messages = EN,
     ) -> list[tuple[str, str]]:
         """(label, key) of this server's entries of `kind` matching `current`.
 
@@ -165,7 +177,7 @@ class AdminService:
             typed = normalize(current)
             rows = await self.db.guild_rows(guild_id, [kind])
             found = [e for e in rows if not typed or typed in normalize(e.title) or typed in e.key]
-            return [(_choice_label(e, own=True), e.key) for e in found[:limit]]
+            return [(_choice_label(e, True, m), e.key) for e in found[:limit]]
         wide = 200 if scope == "shipped" else limit  # shipped ones are picked out below
         hits = self.facts.complete(current, [kind], guild_id, limit=wide)
         out: list[tuple[str, str]] = []
@@ -174,7 +186,7 @@ class AdminService:
                 continue
             label = f"{hit.title} · {hit.key}"
             if hit.guild_id:
-                label += " · this server"
+                label += " · " + m._("this server")
             out.append((clip(label, c.CHOICE_NAME_MAX), hit.key))
             if len(out) >= limit:
                 break
@@ -196,13 +208,16 @@ class AdminService:
             out.append((clip(f"{title} · {key}", c.CHOICE_NAME_MAX), key))
         return out[: c.AUTOCOMPLETE_MAX_CHOICES]
 
-    async def change_choices(self, guild_id: int, current: str) -> list[tuple[str, str]]:
+    async def change_choices(
+        self, guild_id: int, current: str, *, m: Messages = EN
+    ) -> list[tuple[str, str]]:
         """(label, `kind:key`) of what this server changed, latest first (undo, history)."""
         typed = normalize(current)
         out: list[tuple[str, str]] = []
         for record in await self.db.audit_targets(guild_id, limit=100):
-            title = _record_title(record)
-            label = f"{_record_what(record, title)} · last: {_action_word(record.action)}"
+            title = _record_title(record, m)
+            last = m._("last: {action}", action=_action_word(record.action, m))
+            label = f"{_record_what(record, title, m)} · {last}"
             if typed and typed not in normalize(label) and typed not in record.key:
                 continue
             out.append((clip(label, c.CHOICE_NAME_MAX), f"{record.kind}:{record.key}"))
@@ -223,8 +238,9 @@ class AdminService:
         if len(choices) == 1:
             return choices[0][1]
         raise NotFound(
-            f"I couldn't find the {KIND_WORDS[kind]} `{_inline(typed)}` in this server; "
-            "pick it from the list."
+            "I couldn't find the {kind} `{key}` in this server; pick it from the list.",
+            kind=Text(KIND_WORDS[kind]),
+            key=_inline(typed),
         )
 
     async def resolve_hidden_key(self, guild_id: int, kind: Kind, typed: str) -> str:
@@ -235,13 +251,21 @@ class AdminService:
         choices = await self.hidden_choices(guild_id, kind, typed)
         if len(choices) == 1:
             return choices[0][1]
-        raise NotFound(f"`{_inline(typed)}` is not a hidden {KIND_WORDS[kind]} in this server.")
+        raise NotFound(
+            "`{key}` is not a hidden {kind} in this server.",
+            key=_inline(typed),
+            kind=Text(KIND_WORDS[kind]),
+        )
 
     async def visible(self, kind: Kind, key: str, guild_id: int) -> Entry:
         """The entry as this server sees it, or NotFound."""
         entry = await self.db.get_entry(kind, key.strip(), guild_id)
         if entry is None:
-            raise NotFound(f"There is no {KIND_WORDS[kind]} `{_inline(key)}` in this server.")
+            raise NotFound(
+                "There is no {kind} `{key}` in this server.",
+                kind=Text(KIND_WORDS[kind]),
+                key=_inline(key),
+            )
         return entry
 
     async def synopsis_section(self, guild_id: int, section: str) -> Entry:
@@ -249,7 +273,7 @@ class AdminService:
         for entry in await self.db.visible_entries("synopsis", guild_id):
             if entry.section == section:
                 return entry
-        raise NotFound(f"This server has no `{_inline(section)}` synopsis section.")
+        raise NotFound("This server has no `{section}` synopsis section.", section=_inline(section))
 
     # -- states -----------------------------------------------------------------------------
 
@@ -427,19 +451,26 @@ class AdminService:
             return
         if now is None:
             fields: tuple[str, ...] = ("removed",)
-            what = "removed or hid it"
+            what = Text(N_("removed or hid it"))
         else:
             names = [
                 n for n in dict.fromkeys([*(seen or {}), *now]) if (seen or {}).get(n) != now.get(n)
             ]
             fields = tuple(names)
-            what = f"changed {', '.join(FIELD_WORDS.get(n, n) for n in names) or 'it'}"
+            words = [FIELD_WORDS.get(n, n) for n in names]
+            what = Text(N_("changed {fields}"), fields=Listed(words) if words else Text(N_("it")))
         raise EditConflict(
             draft,
             current,
             fields,
-            f"Someone else {what} after you opened this {KIND_WORDS[draft.kind]}, so I saved "
-            "nothing. Look at their change; saving again replaces it with yours.",
+            Text(
+                N_(
+                    "Someone else {what} after you opened this {kind}, so I saved nothing. "
+                    "Look at their change; saving again replaces it with yours."
+                ),
+                what=what,
+                kind=Text(KIND_WORDS[draft.kind]),
+            ),
         )
 
     async def usage(self, guild_id: int) -> tuple[int, int]:
@@ -452,13 +483,23 @@ class AdminService:
     ) -> tuple[int, int]:
         """The server's usage once `changes` (own row before, after) are made; UserFacingError
         when that is over a limit and more than now (shrinking is always allowed)."""
+        usage, problem = await self._room(guild_id, changes)
+        if problem is not None:
+            raise UserFacingError("{problem} Nothing was saved.", problem=problem)
+        return usage
+
+    async def _room(
+        self, guild_id: int, changes: Sequence[tuple[Entry | None, Entry | None]]
+    ) -> tuple[tuple[int, int], Text | None]:
+        """The server's usage once `changes` are made, and why that is refused (None: it is
+        not: within the limits, or no larger than now)."""
         count, size = await self.usage(guild_id)
         new_count = count + sum((b is not None) - (a is not None) for a, b in changes)
         new_size = size + sum(entry_size(b) - entry_size(a) for a, b in changes)
         problem = server_limit_problem(new_count, new_size)
         if problem is not None and (new_count > count or new_size > size):
-            raise UserFacingError(problem + " Nothing was saved.")
-        return new_count, new_size
+            return (new_count, new_size), problem
+        return (new_count, new_size), None
 
     async def add_entry(
         self, guild_id: int, actor_id: int, kind: Kind, fields: dict[str, Any]
@@ -492,11 +533,15 @@ class AdminService:
         if old is None or old.get("scope") != "server":
             if old is not None and old.get("scope") == "shipped":
                 raise UserFacingError(
-                    f"`{_inline(key)}` is shipped content, not this server's own entry. "
-                    f"Use `/admin {_group(kind)} hide` to hide it here."
+                    "`{key}` is shipped content, not this server's own entry. "
+                    "Use `/admin {group} hide` to hide it here.",
+                    key=_inline(key),
+                    group=_group(kind),
                 )
             raise NotFound(
-                f"This server has no {KIND_WORDS[kind]} of its own called `{_inline(key)}`."
+                "This server has no {kind} of its own called `{key}`.",
+                kind=Text(KIND_WORDS[kind]),
+                key=_inline(key),
             )
         shipped = await self.db.get_row(kind, key, c.SHIPPED_GUILD)
         new: State = None
@@ -511,12 +556,15 @@ class AdminService:
         shipped = await self.db.get_row(kind, key, c.SHIPPED_GUILD)
         if shipped is None:
             raise NotFound(
-                f"There is no shipped {KIND_WORDS[kind]} `{_inline(key)}`; this server's own "
-                f"entries are removed with `/admin {_group(kind)} remove`."
+                "There is no shipped {kind} `{key}`; this server's own entries are removed with "
+                "`/admin {group} remove`.",
+                kind=Text(KIND_WORDS[kind]),
+                key=_inline(key),
+                group=_group(kind),
             )
         old = await self._state(kind, key, guild_id)
         if old is not None and old.get("scope") == "hidden":
-            raise UserFacingError(f"`{_inline(key)}` is already hidden in this server.")
+            raise UserFacingError("`{key}` is already hidden in this server.", key=_inline(key))
         new = entry_snapshot(shipped) or {}
         new["scope"] = "hidden"
         return await self._commit(guild_id, actor_id, "hide", kind, key, old, new)
@@ -526,7 +574,11 @@ class AdminService:
         key = key.strip()
         old = await self._state(kind, key, guild_id)
         if old is None or old.get("scope") != "hidden":
-            raise NotFound(f"`{_inline(key)}` is not a hidden {KIND_WORDS[kind]} in this server.")
+            raise NotFound(
+                "`{key}` is not a hidden {kind} in this server.",
+                key=_inline(key),
+                kind=Text(KIND_WORDS[kind]),
+            )
         new = dict(old)
         new["scope"] = "shipped"
         return await self._commit(guild_id, actor_id, "unhide", kind, key, old, new)
@@ -595,7 +647,7 @@ class AdminService:
         if record.old is None:
             raise NotFound("There is nothing to undo for that setting.")
         if record.key == MODERATOR_SETTINGS and not self.can_manage_moderators(actor):
-            raise NotModerator("Only members with Manage Server can change the moderator role.")
+            raise NotModerator(ONLY_MANAGERS)
         before = await self.db.guild_settings(guild_id)
         after = _settings_with(before, record.old)
         if after == before:
@@ -670,9 +722,16 @@ class AdminService:
         already set, for the warnings); a refusal raises UserFacingError and saves nothing,
         warnings come back in `SettingsChange.warnings`.
         """
-        allowed = {"reminder_channel_id", "reminder_role_id", "lead_times", "reminders_paused"}
+        allowed = {
+            "reminder_channel_id",
+            "reminder_role_id",
+            "lead_times",
+            "reminders_paused",
+            "language",
+        }
+        assert changes.get("language") in (None, *LANGS), changes
         assert set(changes) <= allowed, changes
-        warnings: list[str] = []
+        warnings: list[Said] = []
         role_id = changes.get("reminder_role_id")
         if role_id is not None or role is not None:
             facts = role if role is not None else RoleFacts(int(role_id or 0))
@@ -696,7 +755,7 @@ class AdminService:
     ) -> SettingsChange:
         """Choose the role whose members may use /admin (Manage Server or a bot owner only)."""
         if not self.can_manage_moderators(actor):
-            raise NotModerator("Only members with Manage Server can change the moderator role.")
+            raise NotModerator(ONLY_MANAGERS)
         if role_id == guild_id:
             raise UserFacingError(
                 "@everyone can't be the moderator role: every member could change the content."
@@ -736,16 +795,20 @@ class AdminService:
         event, _ = await self.facts.next_event(guild_id, now)
         if event is not None:
             return event
+        title, outcome = N_("Sample awards event"), N_("This is what a reminder looks like.")
+        ja = messages("ja")  # a made-up entry, written in both languages like shipped ones
         return Entry(
             "awards",
             "sample",
-            "Sample awards event",
+            title,
             "",
             "Look Back bot",
             "https://discord.com",
             guild_id=guild_id,
             starts_at=now + dt.timedelta(days=7),
-            outcome="This is what a reminder looks like.",
+            outcome=outcome,
+            title_ja=ja._(title),
+            outcome_ja=ja._(outcome),
         )
 
     # -- export and import ------------------------------------------------------------------
@@ -771,6 +834,7 @@ class AdminService:
                 "lead_times": list(settings.lead_times),
                 "reminders_paused": settings.reminders_paused,
                 "moderator_role_id": settings.moderator_role_id,
+                "language": settings.language,
             },
             "hidden": [{"kind": k, "id": key} for k, key in await self.db.hidden_keys(guild_id)],
         }
@@ -799,15 +863,13 @@ class AdminService:
         """
         name = clip(safe_display(file_name), 100) or "import"
         if len(data) > MAX_IMPORT_BYTES:
-            return ImportPlan(
-                name, (f"{name}: is {len(data):,} bytes; at most {MAX_IMPORT_BYTES:,}",)
-            )
+            return ImportPlan(name, (_too_large(name, len(data)),))
         try:
             doc = safejson.loads(data, name)
         except safejson.JsonProblem as exc:
             return ImportPlan(name, (exc.message,))
         if not isinstance(doc, dict):
-            return ImportPlan(name, (f"{name}: must hold a JSON object",))
+            return ImportPlan(name, (Text(N_("{file}: must hold a JSON object"), file=name),))
         count = 0
         for section in SECTIONS:
             items = doc.get(section)
@@ -816,10 +878,14 @@ class AdminService:
         if isinstance(server, dict) and isinstance(server.get("hidden"), list):
             count += len(server["hidden"])
         if count > MAX_IMPORT_ENTRIES:
-            return ImportPlan(
-                name, (f"{name}: has {count:,} entries; at most {MAX_IMPORT_ENTRIES:,}",)
+            too_many = Text(
+                N_("{file}: has {count} entries; at most {most}"),
+                file=name,
+                count=f"{count:,}",
+                most=f"{MAX_IMPORT_ENTRIES:,}",
             )
-        problems: list[str] = []
+            return ImportPlan(name, (too_many,))
+        problems: list[Said] = []
         entries: tuple[Entry, ...] = ()
         try:
             entries = parse_pack_document(doc, name, guild_id=guild_id).entries
@@ -828,7 +894,8 @@ class AdminService:
         for entry in entries:
             date_problem = event_date_problem(entry.starts_at) if entry.kind == "awards" else None
             if date_problem is not None:
-                problems.append(f"{name} › awards ({entry.key}) › starts_at: {date_problem}")
+                where = f"{name} › awards ({entry.key}) › starts_at"
+                problems.append(Text(N_("{where}: {problem}"), where=where, problem=date_problem))
         known = _Known(guild_id, set(channel_ids), set(role_ids), channel_facts, role_facts)
         hide, settings, notes = await self._plan_server_block(
             guild_id, name, server, known, problems
@@ -851,10 +918,9 @@ class AdminService:
             else:
                 changed.append((seen, entry))
             rows.append((await self.db.get_row(entry.kind, entry.key, guild_id), entry))
-        try:
-            usage = await self._check_room(guild_id, rows)
-        except UserFacingError as exc:
-            return ImportPlan(name, (f"{name}: {exc.message.removesuffix(' Nothing was saved.')}",))
+        usage, full = await self._room(guild_id, rows)
+        if full is not None:
+            return ImportPlan(name, (Text(N_("{where}: {problem}"), where=name, problem=full),))
         return ImportPlan(
             name,
             (),
@@ -874,20 +940,20 @@ class AdminService:
         name: str,
         server: Any,
         known: _Known,
-        problems: list[str],
-    ) -> tuple[tuple[tuple[Kind, str], ...], GuildSettings | None, list[str]]:
+        problems: list[Said],
+    ) -> tuple[tuple[tuple[Kind, str], ...], GuildSettings | None, list[Said]]:
         """The `server` part of an export: hidden shipped entries and reminder settings."""
-        notes: list[str] = []
+        notes: list[Said] = []
         if server is None:
             return (), None, notes
         where = f"{name} › server"
         if not isinstance(server, dict):
-            problems.append(f"{where}: must be an object")
+            problems.append(Text(_MUST_BE_OBJECT, where=where))
             return (), None, notes
         hide: list[tuple[Kind, str]] = []
         hidden_raw = server.get("hidden", [])
         if not isinstance(hidden_raw, list):
-            problems.append(f"{where} › hidden: must be a list")
+            problems.append(Text(N_("{where}: must be a list"), where=f"{where} › hidden"))
             hidden_raw = []
         for index, item in enumerate(hidden_raw):
             at = f"{where} › hidden[{index}]"
@@ -896,19 +962,27 @@ class AdminService:
                 or item.get("kind") not in ENTRY_KINDS
                 or not isinstance(item.get("id"), str)
             ):
-                problems.append(f'{at}: must be {{"kind": fact|quote|synopsis|awards, "id": …}}')
+                shape = '{"kind": fact|quote|synopsis|awards, "id": …}'
+                problems.append(Text(N_("{where}: must be {shape}"), where=at, shape=shape))
                 continue
             kind, key = cast(Kind, item["kind"]), str(item["id"])
             state = await self._state(kind, key, guild_id)
             if state is None:
-                notes.append(f"Skipped hiding {kind} `{_inline(key)}`: no such shipped entry.")
+                notes.append(
+                    Text(
+                        N_("Skipped hiding {kind} `{key}`: no such shipped entry."),
+                        kind=Text(KIND_WORDS[kind]),
+                        key=_inline(key),
+                    )
+                )
             elif state.get("scope") == "shipped":
                 hide.append((kind, key))
         raw = server.get("settings")
         if raw is None:
             return tuple(hide), None, notes
         if not isinstance(raw, dict):
-            problems.append(f"{where} › settings: must be an object")
+            at = f"{where} › settings"
+            problems.append(Text(_MUST_BE_OBJECT, where=at))
             return tuple(hide), None, notes
         current = await self.db.guild_settings(guild_id)
         wanted = current
@@ -917,7 +991,8 @@ class AdminService:
                 continue
             value = raw[name_]
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                problems.append(f"{where} › settings › {name_}: must be an id or null")
+                at = f"{where} › settings › {name_}"
+                problems.append(Text(N_("{where}: must be an id or null"), where=at))
                 continue
             if value is None:
                 wanted = _settings_with(wanted, {name_: None})
@@ -926,7 +1001,8 @@ class AdminService:
             if check is None:
                 notes.append(note)
             elif check.refusal is not None:
-                problems.append(f"{where} › settings › {name_}: {check.refusal}")
+                at = f"{where} › settings › {name_}"
+                problems.append(Text(N_("{where}: {problem}"), where=at, problem=check.refusal))
             else:
                 notes.extend(check.warnings)
                 wanted = _settings_with(wanted, {name_: value})
@@ -941,23 +1017,35 @@ class AdminService:
                 )
             ):
                 problems.append(
-                    f"{where} › settings › lead_times: must be 1–{MAX_LEADS} numbers of seconds"
-                    " between 0 and 60 days"
+                    Text(
+                        N_("{where}: must be 1–{most} numbers of seconds between 0 and 60 days"),
+                        where=f"{where} › settings › lead_times",
+                        most=MAX_LEADS,
+                    )
                 )
             else:
                 wanted = replace(wanted, lead_times=tuple(sorted(set(leads), reverse=True)))
         if "reminders_paused" in raw:
             if not isinstance(raw["reminders_paused"], bool):
-                problems.append(f"{where} › settings › reminders_paused: must be true or false")
+                at = f"{where} › settings › reminders_paused"
+                problems.append(Text(N_("{where}: must be true or false"), where=at))
             else:
                 wanted = replace(wanted, reminders_paused=raw["reminders_paused"])
+        if "language" in raw:
+            if raw["language"] not in (None, *LANGS):
+                at = f"{where} › settings › language"
+                problems.append(Text(N_('{where}: must be "en", "ja" or null'), where=at))
+            else:
+                wanted = replace(wanted, language=raw["language"])
         if raw.get("moderator_role_id", current.moderator_role_id) != current.moderator_role_id:
-            notes.append("The moderator role is never imported; set it with /admin moderator-role.")
+            notes.append(
+                Text(N_("The moderator role is never imported; set it with /admin moderator-role."))
+            )
         return tuple(hide), (wanted if wanted != current else None), notes
 
-    async def _synopsis_problems(self, guild_id: int, name: str, raw: Any) -> list[str]:
+    async def _synopsis_problems(self, guild_id: int, name: str, raw: Any) -> list[Said]:
         """A server has one synopsis entry per section: an import must use the section's id."""
-        problems: list[str] = []
+        problems: list[Said] = []
         if not isinstance(raw, list):
             return problems
         visible = {e.section: e.key for e in await self.db.visible_entries("synopsis", guild_id)}
@@ -968,8 +1056,15 @@ class AdminService:
             current = visible.get(section) if isinstance(section, str) else None
             if current is not None and isinstance(key, str) and key != current:
                 problems.append(
-                    f"{name} › synopsis[{index}] ({key}): this server's {section} section"
-                    f" has the id {current!r}; use that id to replace it"
+                    Text(
+                        N_(
+                            "{where}: this server's {section} section has the id {id}; use that "
+                            "id to replace it"
+                        ),
+                        where=f"{name} › synopsis[{index}] ({key})",
+                        section=section,
+                        id=repr(current),
+                    )
                 )
         return problems
 
@@ -1086,13 +1181,15 @@ class _Known:
         # Without facts: a channel known to exist, of a type the caller did not say.
         return ChannelFacts(channel_id, "text") if channel_id in self.channel_ids else None
 
-    def check(self, setting: str, value: int, channel_id: Any) -> tuple[RuleCheck | None, str]:
+    def check(self, setting: str, value: int, channel_id: Any) -> tuple[RuleCheck | None, Said]:
         """The rule's verdict on `value` for the setting, or (None, a note) when this server
         has no such channel or role (the current one is kept)."""
         if setting == "reminder_channel_id":
             channel = self._channel(value)
             if channel is None:
-                return None, f"Kept the reminder channel: {value} is not a channel of this server."
+                return None, Text(
+                    N_("Kept the reminder channel: {id} is not a channel of this server."), id=value
+                )
             return reminder_channel_check(channel), ""
         role: RoleFacts | None
         if value == self.guild_id:
@@ -1102,7 +1199,9 @@ class _Known:
         else:
             role = RoleFacts(value) if value in self.role_ids else None
         if role is None:
-            return None, f"Kept the reminder role: {value} is not a role of this server."
+            return None, Text(
+                N_("Kept the reminder role: {id} is not a role of this server."), id=value
+            )
         return reminder_role_check(self.guild_id, role, self._channel(channel_id)), ""
 
 
@@ -1111,7 +1210,16 @@ def oversized(file_name: str, size: int) -> ImportPlan | None:
     if size <= MAX_IMPORT_BYTES:
         return None
     name = clip(safe_display(file_name), 100) or "import"
-    return ImportPlan(name, (f"{name}: is {size:,} bytes; at most {MAX_IMPORT_BYTES:,}",))
+    return ImportPlan(name, (_too_large(name, size),))
+
+
+def _too_large(name: str, size: int) -> Text:
+    return Text(
+        N_("{file}: is {size} bytes; at most {most}"),
+        file=name,
+        size=f"{size:,}",
+        most=f"{MAX_IMPORT_BYTES:,}",
+    )
 
 
 # -- helpers for text ------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from bot.domain.models import Entry, GuildSettings, Kind, Reminder
 from bot.errors import UserFacingError
+from bot.i18n import N_, Messages, Text
 
 # -- limits -----------------------------------------------------------------------------------
 
@@ -30,12 +31,13 @@ SETTINGS: Final = "settings"  # the audit kind of a server's settings
 REMINDER_SETTINGS: Final = "reminders"  # its keys
 MODERATOR_SETTINGS: Final = "moderator-role"
 ENTRY_KINDS: Final[tuple[Kind, ...]] = ("fact", "quote", "synopsis", "awards")
+#: What each kind is called in a sentence (message ids: translated where shown, `m._(…)`).
 KIND_WORDS: Final[dict[str, str]] = {
-    "fact": "fact",
-    "quote": "quote",
-    "synopsis": "synopsis section",
-    "awards": "awards event",
-    SETTINGS: "settings",
+    "fact": N_("fact"),
+    "quote": N_("quote"),
+    "synopsis": N_("synopsis section"),
+    "awards": N_("awards event"),
+    SETTINGS: N_("settings"),
 }
 _META_KEYS: Final = ("scope", "hidden")
 
@@ -44,13 +46,33 @@ State = dict[str, Any] | None
 Reschedule = Callable[[int], Awaitable[object]]
 
 
+NOT_A_MODERATOR: Final = N_("You need Manage Server or this server's moderator role to use /admin.")
+#: A problem or note to show a moderator: a message not yet in a language (`Text`), or a
+#: plain string (the content pack's own validation messages, which are English).
+Said = str | Text
+
+
+class Listed(Text):
+    """Message ids listed in the reader's language ("View Channel, Send Messages" /
+    "チャンネルを見る、メッセージを送信"); what is not a message id is shown as it is."""
+
+    items: tuple[str, ...]
+
+    def __new__(cls, items: Sequence[str]) -> Listed:
+        made = super().__new__(cls, ", ".join(dict.fromkeys(items)))
+        made.items = tuple(items)
+        return made
+
+    def render(self, m: Messages) -> str:
+        """The items in `m`'s language, each once, joined the language's way."""
+        words = list(dict.fromkeys(m._(item) for item in self.items))
+        return ("、" if m.lang == "ja" else ", ").join(words)
+
+
 class NotModerator(UserFacingError):
     """The user may not use /admin here (the cogs raise it as a check failure)."""
 
-    def __init__(
-        self,
-        message: str = "You need Manage Server or this server's moderator role to use /admin.",
-    ) -> None:
+    def __init__(self, message: str | Text = NOT_A_MODERATOR) -> None:
         UserFacingError.__init__(self, message)
 
 
@@ -92,7 +114,7 @@ class EditConflict(UserFacingError):
     """
 
     def __init__(
-        self, draft: Draft, current: Entry | None, fields: tuple[str, ...], message: str
+        self, draft: Draft, current: Entry | None, fields: tuple[str, ...], message: Text
     ) -> None:
         super().__init__(message)
         self.draft = draft
@@ -121,7 +143,7 @@ class SettingsChange:
     key: str
     before: GuildSettings
     after: GuildSettings
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Said, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -135,7 +157,7 @@ class When:
 
     starts_at: dt.datetime | None
     date_only: bool
-    understood: str  # what was understood, in words (shown back before saving)
+    understood: Said  # what was understood, in words (shown back before saving)
 
 
 @dataclass(frozen=True)
@@ -161,14 +183,14 @@ class ImportPlan:
     """A validated import and what it would change (nothing is written until it is applied)."""
 
     file_name: str
-    problems: tuple[str, ...] = ()
+    problems: tuple[Said, ...] = ()
     entries: tuple[Entry, ...] = ()
     added: tuple[Entry, ...] = ()
     changed: tuple[tuple[Entry, Entry], ...] = ()  # (as seen now, as imported)
     unchanged: int = 0
     hide: tuple[tuple[Kind, str], ...] = ()
     reminder_settings: GuildSettings | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()
     #: This server's own entries and their bytes of text once the file is imported.
     usage_after: tuple[int, int] = (0, 0)
 
@@ -192,7 +214,7 @@ class ImportResult:
     unchanged: int = 0
     hidden: int = 0
     settings_changed: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Said, ...] = field(default_factory=tuple)
 
 
 def _settings_snapshot(settings: GuildSettings, key: str) -> dict[str, Any]:
@@ -203,6 +225,8 @@ def _settings_snapshot(settings: GuildSettings, key: str) -> dict[str, Any]:
         "reminder_role_id": settings.reminder_role_id,
         "lead_times": list(settings.lead_times),
         "reminders_paused": settings.reminders_paused,
+        # the language of the posts (reminders): part of how reminders are posted
+        "language": settings.language,
     }
 
 
@@ -213,6 +237,7 @@ def _settings_with(settings: GuildSettings, snapshot: dict[str, Any]) -> GuildSe
         "reminder_role_id",
         "reminders_paused",
         "moderator_role_id",
+        "language",
     ):
         if name in snapshot:
             changes[name] = snapshot[name]

@@ -18,6 +18,9 @@ from bot.domain.models import (
     AuditRecord,
     BaseStats,
     Claim,
+    DailyClaim,
+    DailyPost,
+    DailySettings,
     Entry,
     GuildSettings,
     HiddenKey,
@@ -26,9 +29,13 @@ from bot.domain.models import (
     MatchVocab,
     PackReplaced,
     PlanApplied,
+    PlannedDaily,
     PlannedReminder,
     Reminder,
+    Rotation,
     Subscription,
+    TriviaGame,
+    TriviaScore,
 )
 
 #: An open write transaction of the backend (its connection), passed back to group writes.
@@ -126,9 +133,13 @@ class ReminderStorage(Protocol):
         ...
 
     async def subscribe(
-        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime
+        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime, lang: str = "en"
     ) -> bool:
-        """Add a fan's DM subscription; False when it already existed."""
+        """Add a fan's DM subscription; False when it already existed (`lang` updated)."""
+        ...
+
+    async def subscriber_lang(self, guild_id: int, user_id: int) -> str:
+        """The language of a fan's direct-message reminders from one server ('en' if none)."""
         ...
 
     async def unsubscribe(self, guild_id: int, user_id: int) -> int:
@@ -138,6 +149,93 @@ class ReminderStorage(Protocol):
     async def subscriptions(self, guild_id: int) -> list[Subscription]:
         """(user, event key or '') for every subscription in a server."""
         ...
+
+
+class DailyStorage(Protocol):
+    """The daily-post tables (`bot.domain.daily`); see the SQLite `DailyStore` for each."""
+
+    async def settings(self, guild_id: int) -> DailySettings: ...
+    async def save_settings(self, settings: DailySettings, now: dt.datetime) -> None: ...
+    async def record_error(self, guild_id: int, error: str | None, now: dt.datetime) -> None: ...
+    async def enabled_settings(
+        self, shards: tuple[int, tuple[int, ...]] | None = None
+    ) -> list[DailySettings]: ...
+    async def plan_state(
+        self, guild_ids: Sequence[int] | None = None
+    ) -> tuple[dict[int, list[DailyPost]], dict[int, str]]: ...
+    async def apply_plans(
+        self,
+        plans: Sequence[tuple[int, PlannedDaily | None]],
+        open_posts: dict[int, list[DailyPost]],
+        now: dt.datetime,
+    ) -> tuple[int, int, int]: ...
+    async def next_due(
+        self, shards: tuple[int, tuple[int, ...]] | None = None
+    ) -> dt.datetime | None: ...
+    async def claim_due(
+        self,
+        now: dt.datetime,
+        owner: str,
+        lease_seconds: float,
+        limit: int = 20,
+        shards: tuple[int, tuple[int, ...]] | None = None,
+    ) -> list[DailyClaim]: ...
+    async def renew_claim(
+        self, post_id: int, owner: str, now: dt.datetime, lease_seconds: float
+    ) -> bool: ...
+    async def choose_entry(
+        self, post_id: int, owner: str, guild_id: int, cycle: int, uid: str, now: dt.datetime
+    ) -> bool: ...
+    async def mark_sent(
+        self, post_id: int, owner: str, message_id: int | None, now: dt.datetime
+    ) -> bool: ...
+    async def mark_retry(
+        self, post_id: int, owner: str, at: dt.datetime, error: str, now: dt.datetime
+    ) -> bool: ...
+    async def mark_final(
+        self, post_id: int, owner: str, status: str, error: str, now: dt.datetime
+    ) -> bool: ...
+    async def rotation(self, guild_id: int, new_seed: int) -> Rotation: ...
+    async def posts(
+        self, guild_id: int, statuses: Sequence[str], limit: int = 10, newest: bool = False
+    ) -> list[DailyPost]: ...
+    async def count(self, status: str | None = None) -> int: ...
+
+
+class TriviaStorage(Protocol):
+    """The trivia tables (`bot.domain.trivia`); see the SQLite `TriviaStore` for each."""
+
+    async def start_game(
+        self,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        rounds: int,
+        spoilers: bool,
+        lang: str,
+        now: dt.datetime,
+    ) -> int | None: ...
+    async def end_game(self, game_id: int, status: str, now: dt.datetime) -> bool: ...
+    async def running_games(self) -> list[TriviaGame]: ...
+    async def game(self, game_id: int) -> TriviaGame | None: ...
+    async def record_answer(
+        self,
+        game_id: int,
+        round_number: int,
+        guild_id: int,
+        user_id: int,
+        question: str,
+        choice: int,
+        correct: bool,
+        points: int,
+        now: dt.datetime,
+    ) -> bool: ...
+    async def game_scores(self, game_id: int) -> list[TriviaScore]: ...
+    async def leaderboard(
+        self, guild_id: int, since: dt.datetime | None = None, limit: int = 10
+    ) -> list[TriviaScore]: ...
+    async def player(self, guild_id: int, user_id: int) -> TriviaScore: ...
+    async def rank(self, guild_id: int, points: int) -> int: ...
 
 
 class Storage(Protocol):
@@ -156,6 +254,16 @@ class Storage(Protocol):
     @property
     def reminders(self) -> ReminderStorage:
         """The reminder tables."""
+        ...
+
+    @property
+    def daily(self) -> DailyStorage:
+        """The daily-post tables."""
+        ...
+
+    @property
+    def trivia(self) -> TriviaStorage:
+        """The trivia tables."""
         ...
 
     async def all_entries(self, kinds: Iterable[Kind] = ...) -> list[Entry]:

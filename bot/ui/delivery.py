@@ -22,6 +22,8 @@ from bot.domain.reminders import (
     ReminderObsolete,
     TemporaryFailure,
 )
+from bot.i18n import Messages, messages_for
+from bot.ui.language import server_messages
 from bot.ui.respond import NO_PINGS, post
 
 log = logging.getLogger(__name__)
@@ -45,12 +47,22 @@ class ReminderDelivery:
         self.client = client
         self.watch = watch  # set once the services are built (they need `send` first)
         #: Buttons under a direct-message reminder (the awards cog adds "Stop these DMs").
-        self.dm_view: Callable[[Reminder], discord.ui.View | None] = lambda reminder: None
+        self.dm_view: Callable[[Reminder, Messages], discord.ui.View | None] = lambda reminder, m: (
+            None
+        )
 
     def _watch(self) -> AwardsWatch:
         if self.watch is None:
             raise TemporaryFailure("the awards watch is not running yet")
         return self.watch
+
+    async def _language(self, reminder: Reminder) -> Messages:
+        """A direct message in the language the fan subscribed in; a channel post in the
+        server's language."""
+        if reminder.target == "dm":
+            lang = await self._watch().subscriber_lang(reminder.guild_id, reminder.user_id)
+            return messages_for(lang)
+        return server_messages(self.client, await self._watch().settings(reminder.guild_id))
 
     async def _destination(self, reminder: Reminder) -> Destination:
         if reminder.target == "dm":
@@ -94,8 +106,9 @@ class ReminderDelivery:
                         footer_marks(reminder.id, e.footer.text) for e in message.embeds
                     ):
                         return Delivery(message.id)
-            card = reminder_card(event, reminder, late=late)
-            view = self.dm_view(reminder) if reminder.target == "dm" else None
+            m = await self._language(reminder)
+            card = reminder_card(event, reminder, late=late, m=m)
+            view = self.dm_view(reminder, m) if reminder.target == "dm" else None
             message = await post(
                 channel,
                 card,

@@ -26,11 +26,13 @@ import discord
 from discord import app_commands
 
 from bot.errors import DatabaseUnavailable, UserFacingError, database_unavailable
+from bot.i18n import EN, N_, Messages
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+APOLOGY = N_("Sorry, something went wrong on my side. It has been logged; please try again later.")
 
 
 class CheckWithReason(app_commands.CheckFailure):
@@ -41,24 +43,24 @@ class CheckWithReason(app_commands.CheckFailure):
         self.original = original
 
 
-def user_message(error: Exception) -> str | None:
-    """The short message for an expected error, or None for a bug."""
+def user_message(error: Exception, m: Messages = EN) -> str | None:
+    """The short message for an expected error in `m`'s language, or None for a bug."""
     original = getattr(error, "original", error)  # CommandInvokeError, CheckWithReason
     if isinstance(original, app_commands.CommandOnCooldown):
         # At the very end of the window discord.py reports 0 s left, yet still refuses.
         wait = max(1, math.ceil(original.retry_after))
-        return f"You're asking quickly — try again in {wait} s."
+        return m._("You're asking quickly — try again in {seconds} s.", seconds=wait)
     if isinstance(original, UserFacingError):
-        return original.message
+        return original.render(m)
     problem = database_unavailable(original)
     if problem is not None:
-        return problem.message
+        return problem.render(m)
     if isinstance(original, app_commands.NoPrivateMessage):
-        return "That command works only inside a server."
+        return m._("That command works only inside a server.")
     if isinstance(original, app_commands.MissingPermissions | app_commands.CheckFailure):
-        return "You don't have permission to use that command here."
+        return m._("You don't have permission to use that command here.")
     if isinstance(original, app_commands.TransformerError):
-        return "I couldn't read one of the options; please check it and try again."
+        return m._("I couldn't read one of the options; please check it and try again.")
     return None
 
 
@@ -78,10 +80,11 @@ async def handle_component_error(interaction: discord.Interaction[Any], error: E
 async def _answer_error(
     interaction: discord.Interaction[Any], error: Exception, where: str
 ) -> None:
-    message = user_message(error)
+    m = reply_messages(interaction)
+    message = user_message(error, m)
     if message is None:
         log.error("Unhandled error in %s", where, exc_info=error)
-        message = APOLOGY
+        message = m._(APOLOGY)
     else:
         _log_database_problem(error, where)
     try:

@@ -1,148 +1,17 @@
-"""Japanese names and descriptions for the slash commands (discord.py's translator)."""
+"""Japanese names and descriptions for the slash commands (discord.py's translator).
+
+They are in the one message catalogue (`bot/i18n/locales/ja/LC_MESSAGES/commands.po`)."""
 
 from __future__ import annotations
-
-from typing import Final
 
 import discord
 from discord import app_commands
 
-JA: Final[dict[str, str]] = {
-    # command and option names (lower case, no spaces: Discord's naming rules)
-    "ask": "質問",
-    "fact": "事実",
-    "quote": "名言",
-    "synopsis": "あらすじ",
-    "awards": "賞",
-    "next": "次",
-    "list": "一覧",
-    "record": "受賞歴",
-    "query": "検索",
-    "help": "ヘルプ",
-    "about": "情報",
-    "question": "質問",
-    "search": "キーワード",
-    "speaker": "話者",
-    "spoilers": "ネタバレ",
-    "subscribe": "通知登録",
-    "calendar": "カレンダー",
-    "Ask Look Back": "ルックバックに質問",
-    "The upcoming awards dates as a calendar file (.ics).": "今後の授賞日程をカレンダーファイル（.ics）で。",
-    "events": "イベント連携",
-    "state": "状態",
-    "Keep the awards dates in this server's Events tab (on or off).": "授賞日程をこのサーバーのイベント欄に反映（オン／オフ）。",
-    "on: create and update the events; off: stop.": "on：イベントを作成・更新、off：停止。",
-    "unsubscribe": "通知解除",
-    "Get a direct message before every awards event.": "授賞イベントの前にDMでお知らせ。",
-    "Stop the awards direct messages from this server.": "このサーバーからの授賞DMを停止。",
-    # descriptions
-    "Ask anything about Look Back: facts, quotes, story, awards.": "ルックバックについて何でも質問：事実、名言、あらすじ、受賞。",
-    "Your question, in your own words.": "あなたの質問。",
-    "A fact about the film, or a random one.": "映画についての事実（空欄でランダム）。",
-    "What to look up (leave empty for a random fact).": "調べたいこと（空欄でランダム）。",
-    "A quote by the people behind the film, or a random one.": "制作者の名言（空欄でランダム）。",
-    "Words from the quote or its topic.": "名言の言葉や話題。",
-    "Only quotes by this person.": "この人の名言だけ。",
-    "The premise, or the full story with spoilers hidden.": "導入、またはネタバレ付きの全あらすじ。",
-    "Show the whole story (late events stay hidden behind spoiler tags).": "全体を表示（終盤はネタバレ表示で隠します）。",
-    "Awards, nominations and Oscar dates.": "受賞・ノミネートとアカデミー賞の日程。",
-    "The next awards date, with a countdown.": "次の授賞関連の日程とカウントダウン。",
-    "Past and upcoming awards events and their outcomes.": "過去と今後の授賞イベントと結果。",
-    "Every award and nomination the film has.": "映画の受賞とノミネートの一覧。",
-    "Ask a question about awards and the Oscars.": "賞やアカデミー賞について質問。",
-    "Every command, with what it does.": "すべてのコマンドの説明。",
-    "Version, size of the fact base, uptime and sources.": "バージョン、データ量、稼働時間、出典。",
-    # /admin (moderators): names
-    "admin": "管理",
-    "event": "イベント",
-    "reminders": "リマインダー",
-    "add": "追加",
-    "edit": "編集",
-    "remove": "削除",
-    "hide": "非表示",
-    "unhide": "再表示",
-    "channel": "チャンネル",
-    "role": "ロール",
-    "leads": "タイミング",
-    "pause": "一時停止",
-    "resume": "再開",
-    "test": "テスト",
-    "status": "状況",
-    "history": "履歴",
-    "undo": "元に戻す",
-    "export": "エクスポート",
-    "import": "インポート",
-    "moderator-role": "モデレーターロール",
-    "entry": "項目",
-    "name": "名前",
-    "date": "日時",
-    "source_url": "出典url",
-    "timezone": "タイムゾーン",
-    "outcome": "結果",
-    "ceremony": "式典",
-    "section": "セクション",
-    "times": "タイミング",
-    "file": "ファイル",
-    # /admin: descriptions
-    "Moderators: this server's facts, quotes, events and reminders.": "モデレーター用：このサーバーの事実・名言・イベント・リマインダーの管理。",
-    "Add, edit, remove, hide or unhide facts in this server.": "このサーバーの事実を追加・編集・削除・非表示・再表示。",
-    "Add, edit, remove, hide or unhide quotes in this server.": "このサーバーの名言を追加・編集・削除・非表示・再表示。",
-    "Edit the synopsis for this server.": "このサーバー用にあらすじを編集。",
-    "Add, edit or remove awards events in this server.": "このサーバーの授賞イベントを追加・編集・削除。",
-    "Where, when and whether awards reminders are posted.": "授賞リマインダーの投稿先・タイミング・停止。",
-    "Add a fact of this server (opens a form).": "このサーバーの事実を追加（フォームが開きます）。",
-    "Edit a fact; a shipped fact becomes this server's version.": "事実を編集（標準の事実はこのサーバー専用の版になります）。",
-    "The entry (pick it from the list).": "対象の項目（一覧から選択）。",
-    "Remove one of this server's own facts.": "このサーバー独自の事実を削除。",
-    "Hide a shipped fact in this server only.": "標準の事実をこのサーバーでだけ非表示に。",
-    "Show a shipped fact this server hid.": "非表示にした標準の事実を再表示。",
-    "Add a quote of this server (opens a form).": "このサーバーの名言を追加（フォームが開きます）。",
-    "Edit a quote; a shipped quote becomes this server's version.": "名言を編集（標準の名言はこのサーバー専用の版になります）。",
-    "Remove one of this server's own quotes.": "このサーバー独自の名言を削除。",
-    "Hide a shipped quote in this server only.": "標準の名言をこのサーバーでだけ非表示に。",
-    "Show a shipped quote this server hid.": "非表示にした標準の名言を再表示。",
-    "Edit a synopsis section for this server (opens a form).": "このサーバー用にあらすじの節を編集（フォームが開きます）。",
-    "Which section to edit.": "編集する節。",
-    "Add an awards event (shown back before saving).": "授賞イベントを追加（保存前に確認を表示）。",
-    "The event's name, e.g. 98th Academy Awards — ceremony.": "イベント名（例：第98回アカデミー賞 授賞式）。",
-    "2027-03-14 00:00 (with a timezone), ISO 8601, a day alone, or TBA.": "2027-03-14 00:00（タイムゾーン付き）、ISO 8601、日付のみ、または TBA。",
-    "Where the date comes from (https://…).": "日程の出典（https://…）。",
-    "Time zone of the date, e.g. Asia/Tokyo, America/Los_Angeles, UTC.": "日時のタイムゾーン（例：Asia/Tokyo、America/Los_Angeles、UTC）。",
-    "What happened (leave empty while upcoming).": "結果（開催前は空欄）。",
-    "The ceremony it belongs to.": "所属する授賞式。",
-    "Change an event's date, name or outcome (shown back first).": "イベントの日時・名前・結果を変更（先に確認を表示）。",
-    "A new name.": "新しい名前。",
-    "A new date: 2027-03-14 00:00 (with a timezone), ISO 8601, a day, or TBA.": "新しい日時：2027-03-14 00:00（タイムゾーン付き）、ISO 8601、日付、または TBA。",
-    "What happened (type - to clear).": "結果（- で消去）。",
-    "The ceremony it belongs to (type - to clear).": "所属する授賞式（- で消去）。",
-    "A new source address (https://…).": "新しい出典のアドレス（https://…）。",
-    "Remove one of this server's own events.": "このサーバー独自のイベントを削除。",
-    "Hide a shipped event in this server only.": "標準のイベントをこのサーバーでだけ非表示に。",
-    "Show a shipped event this server hid.": "非表示にした標準のイベントを再表示。",
-    "Post reminders in this channel (empty: stop posting).": "このチャンネルにリマインダーを投稿（空欄で停止）。",
-    "The channel (leave empty to stop channel reminders).": "チャンネル（空欄でチャンネルへの投稿を停止）。",
-    "Ping this role with each reminder (empty: no ping).": "リマインダーでこのロールに通知（空欄で通知なし）。",
-    "The role (leave empty for no ping).": "ロール（空欄で通知なし）。",
-    "How long before each event to remind, e.g. 7d 1d 1h 0.": "各イベントの何前に知らせるか（例：7d 1d 1h 0）。",
-    "Lead times: w, d, h, m; 0 = at the start. E.g. 7d 1d 1h 0.": "タイミング：w・d・h・m、0 は開始時（例：7d 1d 1h 0）。",
-    "Pause this server's awards reminders.": "このサーバーの授賞リマインダーを一時停止。",
-    "Resume this server's awards reminders.": "このサーバーの授賞リマインダーを再開。",
-    "Post a sample reminder now and report any problem.": "見本のリマインダーを今すぐ投稿し、問題を報告。",
-    "What is scheduled next here, and failed deliveries.": "次の予定と、送信に失敗したリマインダー。",
-    "Who changed what in this server, and when.": "このサーバーで誰がいつ何を変更したか。",
-    "Only the changes of this entry or setting.": "この項目・設定の変更だけを表示。",
-    "Undo the last change of an entry or setting.": "項目・設定の最後の変更を元に戻す。",
-    "What to restore (pick it from the list).": "元に戻す対象（一覧から選択）。",
-    "This server's content and settings as a file.": "このサーバーの内容と設定をファイルで出力。",
-    "Import a content pack file: checked, previewed, confirmed.": "コンテンツパックを取り込み（検証・プレビュー・確認の後に適用）。",
-    "A .json file in the content pack format (at most 1 MB).": "コンテンツパック形式の .json ファイル（1 MB まで）。",
-    "A role whose members may use /admin (empty: Manage Server only).": "/admin を使えるロール（空欄でサーバー管理権限のみ）。",
-    "The moderator role (leave empty to clear it).": "モデレーターロール（空欄で解除）。",
-}
+from bot.i18n import messages
 
 
 class JapaneseTranslator(app_commands.Translator):
-    """Serves the `ja` locale from the table above; every other locale stays English."""
+    """Serves the `ja` locale from the catalogue; every other locale stays English."""
 
     async def translate(
         self,
@@ -153,4 +22,5 @@ class JapaneseTranslator(app_commands.Translator):
         """The Japanese text for `string`, or None to keep the English."""
         if locale is not discord.Locale.japanese:
             return None
-        return JA.get(string.message)
+        translated = messages("ja")._(string.message)
+        return translated if translated != string.message else None

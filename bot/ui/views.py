@@ -11,7 +11,9 @@ import discord
 from bot import constants as c
 from bot.cards.base import Card
 from bot.cards.embed import card_embed
+from bot.i18n import EN, Messages
 from bot.ui.errors import handle_component_error
+from bot.ui.language import reply_messages
 from bot.ui.respond import NO_PINGS, respond
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,10 @@ class OwnedView(discord.ui.View):
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(
-            "These buttons belong to the person who asked. Run the command yourself to get "
-            "your own.",
+            reply_messages(interaction)._(
+                "These buttons belong to the person who asked. Run the command yourself to "
+                "get your own."
+            ),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -59,11 +63,18 @@ class PagesView(OwnedView):
     """Previous/Next over a list of cards."""
 
     def __init__(
-        self, owner_id: int, pages: Sequence[Card], timeout: float = c.VIEW_TIMEOUT_SECONDS
+        self,
+        owner_id: int,
+        pages: Sequence[Card],
+        timeout: float = c.VIEW_TIMEOUT_SECONDS,
+        *,
+        m: Messages = EN,
     ) -> None:
         super().__init__(owner_id, timeout)
         self.pages = list(pages)
         self.index = 0
+        self.previous.label = m._("Previous")
+        self.next.label = m._("Next")
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -108,7 +119,7 @@ async def send_pages(
     if len(pages) == 1:
         await respond(interaction, card=pages[0], ephemeral=ephemeral)
         return
-    view = PagesView(interaction.user.id, pages)
+    view = PagesView(interaction.user.id, pages, m=reply_messages(interaction))
     view.message = await respond(
         interaction, embed=view.current_embed(), view=view, ephemeral=ephemeral
     )
@@ -148,10 +159,14 @@ class PostAnswerView(OwnedView):
     """ "Post answer" under a private answer ("Ask Look Back" on a message): posts the same
     card publicly in the channel, with a link to the message that asked. Once only."""
 
-    def __init__(self, owner_id: int, embed: discord.Embed, jump_url: str) -> None:
+    def __init__(
+        self, owner_id: int, embed: discord.Embed, jump_url: str, *, m: Messages = EN
+    ) -> None:
         super().__init__(owner_id)
         self.embed = embed
         self.jump_url = jump_url
+        self.m = m
+        self.post.label = m._("Post answer")
 
     @discord.ui.button(label="Post answer", style=discord.ButtonStyle.primary, emoji="📣")
     async def post(
@@ -160,12 +175,12 @@ class PostAnswerView(OwnedView):
         """Post the answer for everyone, then grey the button out."""
         self.stop()  # one post per answer, even if greying the button out fails
         await interaction.response.send_message(
-            content=f"Answering {self.jump_url}",
+            content=self.m._("Answering {link}", link=self.jump_url),
             embed=self.embed,
             allowed_mentions=NO_PINGS,
         )
         button.disabled = True
-        button.label = "Posted"
+        button.label = self.m._("Posted")
         if self.message is not None:
             try:
                 await self.message.edit(view=self)

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.client import LookBackBot
 from cogs.admin._base import AdminBase, actor_of, channel_problems
 from cogs.admin.content import ContentCommands
+from cogs.admin.daily import DailyCommands
 from cogs.admin.events import EventCommands
 from cogs.admin.records import RecordCommands
 from cogs.admin.reminders import ReminderCommands
@@ -32,6 +33,7 @@ class Admin(
     EventCommands,
     ReminderCommands,
     RecordCommands,
+    DailyCommands,
     commands.GroupCog,
     group_name=_("admin"),
     group_description=_("Moderators: this server's facts, quotes, events and reminders."),

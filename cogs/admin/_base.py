@@ -16,10 +16,12 @@ from bot.cards.base import Card
 from bot.cards.moderation import (
     change_message,
     edit_conflict_card,
+    said,
 )
 from bot.client import LookBackBot
 from bot.domain.models import Entry, Kind
 from bot.errors import UserFacingError
+from bot.i18n import N_, Messages, messages_for
 from bot.moderation.parsing import zone_choices
 from bot.moderation.rules import (
     ChannelFacts,
@@ -33,6 +35,7 @@ from bot.moderation.types import (
     Change,
     EditConflict,
     NotModerator,
+    Said,
     Scope,
 )
 from bot.ui.errors import CheckWithReason
@@ -40,6 +43,7 @@ from bot.ui.respond import respond
 from cogs.admin._views import (
     ConfirmView,
     FactForm,
+    JapaneseTextView,
     QuoteForm,
 )
 
@@ -47,6 +51,8 @@ log = logging.getLogger(__name__)
 
 
 EntryOption = app_commands.Range[str, 1, 100]
+#: What a confirmed preview becomes (see `ConfirmView`).
+ConfirmedAs = tuple[str, Card | None, discord.ui.View | None]
 
 
 def actor_of(interaction: discord.Interaction[Any]) -> Actor:
@@ -63,7 +69,7 @@ def _admin_of(interaction: discord.Interaction[Any]) -> AdminBase:
     return cog
 
 
-ChoiceSource = Callable[[AdminService, int], Awaitable[list[tuple[str, str]]]]
+ChoiceSource = Callable[[AdminService, int, Messages], Awaitable[list[tuple[str, str]]]]
 
 
 async def _moderator_choices(
@@ -76,7 +82,7 @@ async def _moderator_choices(
         guild_id = interaction.guild_id
         if guild_id is None or not await cog.admin.is_moderator(guild_id, actor_of(interaction)):
             return []
-        found = await source(cog.admin, guild_id)
+        found = await source(cog.admin, guild_id, messages_for(interaction.locale))
         return [app_commands.Choice(name=label, value=value) for label, value in found]
     except Exception:
         log.exception("Admin autocomplete failed")
@@ -92,7 +98,8 @@ def _entries(kind: Kind, scope: Scope) -> Any:
         if scope == "shipped" and current.startswith("hidden:"):
             return []
         return await _moderator_choices(
-            interaction, lambda admin, guild_id: admin.entry_choices(guild_id, kind, current, scope)
+            interaction,
+            lambda admin, guild_id, m: admin.entry_choices(guild_id, kind, current, scope, m=m),
         )
 
     return complete
@@ -105,7 +112,7 @@ def _hidden(kind: Kind) -> Any:
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await _moderator_choices(
-            interaction, lambda admin, guild_id: admin.hidden_choices(guild_id, kind, current)
+            interaction, lambda admin, guild_id, m: admin.hidden_choices(guild_id, kind, current)
         )
 
     return complete
@@ -116,7 +123,7 @@ async def _changes(
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete: what this server changed, latest first (undo, history)."""
     return await _moderator_choices(
-        interaction, lambda admin, guild_id: admin.change_choices(guild_id, current)
+        interaction, lambda admin, guild_id, m: admin.change_choices(guild_id, current, m=m)
     )
 
 
@@ -144,9 +151,9 @@ def channel_facts(channel: discord.abc.GuildChannel | None) -> ChannelFacts | No
     missing = tuple(
         label
         for flag, label in (
-            ("view_channel", "View Channel"),
-            ("send_messages", "Send Messages"),
-            ("embed_links", "Embed Links"),
+            ("view_channel", N_("View Channel")),
+            ("send_messages", N_("Send Messages")),
+            ("embed_links", N_("Embed Links")),
         )
         if perms is not None and not getattr(perms, flag)
     )
@@ -159,17 +166,22 @@ def role_facts(role: discord.Role | None) -> RoleFacts | None:
     return RoleFacts(role.id, role.mentionable) if role is not None else None
 
 
-def channel_problems(channel: discord.abc.GuildChannel, role: discord.Role | None) -> list[str]:
+def channel_problems(channel: discord.abc.GuildChannel, role: discord.Role | None) -> list[Said]:
     """What would stop a reminder in `channel` (missing permissions, a role that can't ping):
     the warnings of the same rules `/admin reminders` and imports apply."""
     facts = channel_facts(channel)
-    problems = list(reminder_channel_check(facts).warnings)
+    problems: list[Said] = list(reminder_channel_check(facts).warnings)
     problems += reminder_role_check(channel.guild.id, role_facts(role), facts).warnings
     return problems
 
 
-def _warnings(problems: list[str]) -> str:
-    return "".join(f"\n⚠️ {p}" for p in problems)
+def _warnings(problems: list[Said], m: Messages) -> str:
+    return "".join(f"\n⚠️ {said(p, m)}" for p in problems)
+
+
+def entry_shown(entry: Entry, m: Messages) -> Card:
+    """An entry's card for a moderator: in their language, with its id and scope."""
+    return entry_card(entry, m=m, detail=True)
 
 
 if TYPE_CHECKING:
@@ -212,9 +224,23 @@ class AdminBase(_MixinBase):
     # -- shared behaviour -------------------------------------------------------------------
 
     async def _show_change(self, interaction: discord.Interaction[Any], change: Change) -> None:
+        m = messages_for(interaction.locale)
         show = change.after if change.action in ("add", "edit", "unhide", "undo") else None
-        card = entry_card(show) if show is not None and change.changed else None
-        await respond(interaction, content=change_message(change), card=card, ephemeral=True)
+        card = entry_shown(show, m) if show is not None and change.changed else None
+        view = self._japanese_button(interaction, change, m)
+        message = await respond(
+            interaction, content=change_message(change, m=m), card=card, view=view, ephemeral=True
+        )
+        if view is not None:
+            view.message = message
+
+    def _japanese_button(
+        self, interaction: discord.Interaction[Any], change: Change, m: Messages
+    ) -> JapaneseTextView | None:
+        """ "Add or edit the Japanese text" under an entry just added or edited."""
+        if change.action not in ("add", "edit") or change.after is None:
+            return None
+        return JapaneseTextView(self, interaction.user.id, change.after, m)
 
     async def save_form(
         self,
@@ -247,19 +273,28 @@ class AdminBase(_MixinBase):
     ) -> None:
         """Show another moderator's change, with "Save mine anyway" (re-checked like Save)."""
 
-        async def overwrite(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
+        m = messages_for(interaction.locale)
+
+        async def overwrite(click: discord.Interaction[Any]) -> ConfirmedAs:
             guild_id = self._guild_id(click)
             try:
                 change = await self.admin.save(guild_id, click.user.id, conflict.confirmed)
             except EditConflict as again:  # changed once more in between: nothing saved
                 await self._offer_overwrite(click, again)
-                return "Not saved: it changed again.", None
-            return change_message(change), entry_card(change.after) if change.after else None
+                return m._("Not saved: it changed again."), None, None
+            return self._confirmed(click, change, m)
 
-        view = ConfirmView(self, interaction.user.id, overwrite, "Save mine anyway")
+        view = ConfirmView(self, interaction.user.id, overwrite, N_("Save mine anyway"), m)
         view.message = await respond(
-            interaction, card=edit_conflict_card(conflict), view=view, ephemeral=True
+            interaction, card=edit_conflict_card(conflict, m=m), view=view, ephemeral=True
         )
+
+    def _confirmed(
+        self, interaction: discord.Interaction[Any], change: Change, m: Messages
+    ) -> ConfirmedAs:
+        """A preview confirmed: what was saved, the entry, and its Japanese text button."""
+        card = entry_shown(change.after, m) if change.after else None
+        return change_message(change, m=m), card, self._japanese_button(interaction, change, m)
 
     async def _form(
         self, interaction: discord.Interaction[Any], kind: Kind, typed: str | None
@@ -269,7 +304,8 @@ class AdminBase(_MixinBase):
             guild_id = self._guild_id(interaction)
             key = await self.admin.resolve_key(guild_id, kind, typed, "visible")
             entry = await self.admin.visible(kind, key, guild_id)
-        form = FactForm(self, entry) if kind == "fact" else QuoteForm(self, entry)
+        m = messages_for(interaction.locale)
+        form = FactForm(self, entry, m) if kind == "fact" else QuoteForm(self, entry, m)
         await interaction.response.send_modal(form)
 
     async def _act(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import discord
 
 from bot.cards.base import Card
 from bot.cards.embed import card_embed
 from bot.domain.models import Entry, Kind
+from bot.domain.pack import JA_FIELDS
 from bot.domain.text import clip
-from bot.moderation.parsing import parse_aliases
+from bot.i18n import EN, N_, Messages, messages_for
+from bot.moderation.parsing import parse_aliases, source_name_for
 from bot.moderation.types import MODAL_TITLE_MAX, TEXT_INPUT_MAX
 from bot.ui.errors import handle_component_error
 from bot.ui.respond import NO_PINGS
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORM_TIMEOUT_SECONDS = 15 * 60.0  # time to type a long answer
-Confirmed = Callable[[discord.Interaction[Any]], Awaitable[tuple[str, Card | None]]]
+#: What a confirmed preview becomes: the message, its card, and buttons to keep (or None).
+Confirmed = Callable[
+    [discord.Interaction[Any]], Awaitable[tuple[str, Card | None, discord.ui.View | None]]
+]
 
 
 def _text(
@@ -52,8 +57,11 @@ def _text(
 class AdminForm(discord.ui.Modal):
     """A form that saves one entry of this server (added, or edited)."""
 
-    def __init__(self, cog: AdminBase, kind: Kind, entry: Entry | None, title: str) -> None:
+    def __init__(
+        self, cog: AdminBase, kind: Kind, entry: Entry | None, title: str, m: Messages = EN
+    ) -> None:
         super().__init__(title=clip(title, MODAL_TITLE_MAX), timeout=FORM_TIMEOUT_SECONDS)
+        self.m = m  # the moderator's language: labels here, the reply after saving
         self.cog = cog
         self.kind = kind
         self.key = entry.key if entry is not None else None
@@ -71,9 +79,11 @@ class AdminForm(discord.ui.Modal):
         self.checkbox = discord.ui.Checkbox(custom_id="spoiler", default=default)
         self.add_item(
             discord.ui.Label(
-                text="Spoiler",
+                text=self.m._("Spoiler"),
                 component=self.checkbox,
-                description="Tick if it gives away late-story events (shown behind a tag).",
+                description=self.m._(
+                    "Tick if it gives away late-story events (shown behind a tag)."
+                ),
             )
         )
 
@@ -103,29 +113,29 @@ class AdminForm(discord.ui.Modal):
 class FactForm(AdminForm):
     """Add or edit a fact: title, answer, other names, source, spoiler."""
 
-    def __init__(self, cog: AdminBase, entry: Entry | None) -> None:
-        title = f"Edit fact: {entry.title}" if entry else "Add a fact"
-        super().__init__(cog, "fact", entry, title)
+    def __init__(self, cog: AdminBase, entry: Entry | None, m: Messages = EN) -> None:
+        title = m._("Edit fact: {title}", title=entry.title) if entry else m._("Add a fact")
+        super().__init__(cog, "fact", entry, title, m)
         self.add_text(
-            "Title", _text("title", max_length=100, default=entry.title if entry else None)
+            m._("Title"), _text("title", max_length=100, default=entry.title if entry else None)
         )
         self.add_text(
-            "Answer",
+            m._("Answer"),
             _text("answer", max_length=1500, paragraph=True, default=entry.text if entry else None),
         )
         self.add_text(
-            "Other names (aliases)",
+            m._("Other names (aliases)"),
             _text(
                 "aliases",
                 max_length=TEXT_INPUT_MAX,
                 paragraph=True,
                 required=False,
                 default="\n".join(entry.aliases) if entry else None,
-                placeholder="One per line: other ways fans ask for it",
+                placeholder=m._("One per line: other ways fans ask for it"),
             ),
         )
         self.add_text(
-            "Source URL",
+            m._("Source URL"),
             _text(
                 "source_url",
                 max_length=500,
@@ -149,39 +159,40 @@ class FactForm(AdminForm):
 class QuoteForm(AdminForm):
     """Add or edit a quote: text, speaker, occasion, date, source."""
 
-    def __init__(self, cog: AdminBase, entry: Entry | None) -> None:
-        title = f"Edit quote: {entry.title}" if entry else "Add a quote"
-        super().__init__(cog, "quote", entry, title)
+    def __init__(self, cog: AdminBase, entry: Entry | None, m: Messages = EN) -> None:
+        title = m._("Edit quote: {title}", title=entry.title) if entry else m._("Add a quote")
+        super().__init__(cog, "quote", entry, title, m)
         self.add_text(
-            "Quote",
+            m._("Quote"),
             _text("text", max_length=1500, paragraph=True, default=entry.text if entry else None),
-            "Word for word, without quotation marks.",
+            m._("Word for word, without quotation marks."),
         )
         self.add_text(
-            "Speaker", _text("speaker", max_length=100, default=entry.speaker if entry else None)
+            m._("Speaker"),
+            _text("speaker", max_length=100, default=entry.speaker if entry else None),
         )
         self.add_text(
-            "Occasion",
+            m._("Occasion"),
             _text(
                 "occasion",
                 max_length=200,
                 required=False,
                 default=entry.occasion if entry else None,
-                placeholder="Interview with …",
+                placeholder=m._("Interview with …"),
             ),
         )
         self.add_text(
-            "Said on",
+            m._("Said on"),
             _text(
                 "said_on",
                 max_length=10,
                 required=False,
                 default=entry.said_on if entry else None,
-                placeholder="YYYY, YYYY-MM or YYYY-MM-DD",
+                placeholder=m._("YYYY, YYYY-MM or YYYY-MM-DD"),
             ),
         )
         self.add_text(
-            "Source URL",
+            m._("Source URL"),
             _text(
                 "source_url",
                 max_length=500,
@@ -216,19 +227,22 @@ def split_long(text: str, limit: int = TEXT_INPUT_MAX) -> tuple[str, str]:
 class SynopsisForm(AdminForm):
     """Edit one synopsis section for this server: title, text (two fields), source, spoiler."""
 
-    def __init__(self, cog: AdminBase, entry: Entry) -> None:
-        super().__init__(cog, "synopsis", entry, f"Edit synopsis: {entry.section}")
+    def __init__(self, cog: AdminBase, entry: Entry, m: Messages = EN) -> None:
+        title = m._("Edit synopsis: {section}", section=entry.section)
+        super().__init__(cog, "synopsis", entry, title, m)
         first, rest = split_long(entry.text)
-        self.add_text("Title", _text("title", max_length=100, default=entry.title))
+        self.add_text(m._("Title"), _text("title", max_length=100, default=entry.title))
         self.add_text(
-            "Text", _text("text", max_length=TEXT_INPUT_MAX, paragraph=True, default=first)
+            m._("Text"), _text("text", max_length=TEXT_INPUT_MAX, paragraph=True, default=first)
         )
         self.add_text(
-            "Text, continued",
+            m._("Text, continued"),
             _text("text_more", max_length=2000, paragraph=True, required=False, default=rest),
-            "Only for a text longer than the field above.",
+            m._("Only for a text longer than the field above."),
         )
-        self.add_text("Source URL", _text("source_url", max_length=500, default=entry.source_url))
+        self.add_text(
+            m._("Source URL"), _text("source_url", max_length=500, default=entry.source_url)
+        )
         self.add_spoiler(entry.spoiler)
 
     def fields(self) -> dict[str, Any]:
@@ -239,6 +253,104 @@ class SynopsisForm(AdminForm):
             "text": f"{self.value('text')}\n\n{more}" if more else self.value("text"),
             "source_url": self.value("source_url"),
             "spoiler": bool(self.checkbox and self.checkbox.value),
+        }
+
+
+#: The Japanese form's main text field, by kind: its label (the pack names it in JA_FIELDS).
+_JA_TEXT_LABELS: Final[dict[Kind, str]] = {
+    "fact": N_("Japanese answer"),
+    "quote": N_("Japanese quote"),
+    "synopsis": N_("Japanese text"),
+    "awards": N_("Japanese outcome"),
+}
+#: The Japanese form's other fields (after the title and the text), by their pack names.
+_JA_MORE_LABELS: Final = {"occasion_ja": N_("Japanese occasion")}
+_JA_TEXT_FIRST: Final = 4000  # a synopsis's Japanese text takes two fields (pack limit 6000)
+
+
+class JapaneseForm(AdminForm):
+    """The Japanese text of one entry (any kind): title or name, answer / quote / text /
+    outcome, and a Japanese source. Empty fields mean none: Japanese readers then get the
+    English text with a one-line note."""
+
+    def __init__(self, cog: AdminBase, entry: Entry, m: Messages = EN) -> None:
+        super().__init__(
+            cog, entry.kind, entry, m._("Japanese text: {title}", title=entry.title), m
+        )
+        (title_name, _), (text_name, (text_field, limit)), *more = JA_FIELDS[entry.kind].items()
+        self.names = (title_name, text_name)
+        self.more = tuple(name for name, _ in more)  # a quote's occasion
+        title_label = m._("Japanese name") if entry.kind == "awards" else m._("Japanese title")
+        self.add_text(
+            title_label,
+            _text("title_ja", max_length=100, required=False, default=entry.title_ja),
+        )
+        text: str = getattr(entry, text_field)
+        first, rest = split_long(text, _JA_TEXT_FIRST) if limit > TEXT_INPUT_MAX else (text, "")
+        self.add_text(
+            m._(_JA_TEXT_LABELS[entry.kind]),
+            _text(
+                "text_ja",
+                max_length=min(limit, _JA_TEXT_FIRST),
+                paragraph=True,
+                required=False,
+                default=first,
+            ),
+            m._("Empty: Japanese readers see the English text, with a note."),
+        )
+        if limit > TEXT_INPUT_MAX:
+            self.add_text(
+                m._("Japanese text, continued"),
+                _text(
+                    "text_ja_more",
+                    max_length=limit - _JA_TEXT_FIRST,
+                    paragraph=True,
+                    required=False,
+                    default=rest,
+                ),
+                m._("Only for a text longer than the field above."),
+            )
+        for name, (field_name, most) in more:
+            self.add_text(
+                m._(_JA_MORE_LABELS.get(name, name)),
+                _text(name, max_length=most, required=False, default=getattr(entry, field_name)),
+            )
+        self.add_text(
+            m._("Japanese source"),
+            _text(
+                "source_name_ja",
+                max_length=200,
+                required=False,
+                default=entry.source_name_ja,
+                placeholder=m._("natalie.mu, Oricon, the official site …"),
+            ),
+            m._("Where the Japanese text comes from, if there is a Japanese source."),
+        )
+        self.add_text(
+            m._("Japanese source URL"),
+            _text(
+                "source_url_ja",
+                max_length=500,
+                required=False,
+                default=entry.source_url_ja,
+                placeholder="https://…",
+            ),
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The Japanese fields, in the content pack's names (empty: none)."""
+        text = self.value("text_ja")
+        if "text_ja_more" in self.inputs and self.value("text_ja_more"):
+            text = f"{text}\n\n{self.value('text_ja_more')}"
+        url = self.value("source_url_ja")
+        name = self.value("source_name_ja") or (source_name_for(url) if url else "")
+        title_name, text_name = self.names
+        return {
+            title_name: self.value("title_ja"),
+            text_name: text,
+            **{more: self.value(more) for more in self.more},
+            "source_name_ja": name,
+            "source_url_ja": url,
         }
 
 
@@ -257,15 +369,43 @@ class ModeratorView(OwnedView):
         return True
 
 
+class JapaneseTextView(ModeratorView):
+    """ "Add or edit the Japanese text" under a saved entry: opens `JapaneseForm` for it."""
+
+    def __init__(self, cog: AdminBase, owner_id: int, entry: Entry, m: Messages = EN) -> None:
+        super().__init__(cog, owner_id)
+        self.kind: Kind = entry.kind
+        self.key = entry.key
+        self.japanese.label = m._("Add or edit the Japanese text")
+
+    @discord.ui.button(label="Japanese text", style=discord.ButtonStyle.secondary, emoji="🇯🇵")
+    async def japanese(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[JapaneseTextView]
+    ) -> None:
+        """Open the Japanese form of the entry as it is now."""
+        guild_id = self.cog._guild_id(interaction)
+        entry = await self.cog.admin.visible(self.kind, self.key, guild_id)
+        await interaction.response.send_modal(
+            JapaneseForm(self.cog, entry, messages_for(interaction.locale))
+        )
+
+
 class ConfirmView(ModeratorView):
     """Save (or Confirm) and Cancel under a preview; nothing happens until Save."""
 
     def __init__(
-        self, cog: AdminBase, owner_id: int, on_confirm: Confirmed, confirm_label: str = "Save"
+        self,
+        cog: AdminBase,
+        owner_id: int,
+        on_confirm: Confirmed,
+        confirm_label: str = N_("Save"),
+        m: Messages = EN,
     ) -> None:
         super().__init__(cog, owner_id)
         self.on_confirm = on_confirm
-        self.confirm.label = confirm_label
+        self.m = m
+        self.confirm.label = m._(confirm_label)
+        self.cancel.label = m._("Cancel")
         self._busy = False
 
     @discord.ui.button(label="Save", style=discord.ButtonStyle.success)
@@ -275,22 +415,24 @@ class ConfirmView(ModeratorView):
         """Apply what the preview shows."""
         if self._busy:  # a second click while the first is still being saved
             await interaction.response.send_message(
-                "Already on it.", ephemeral=True, allowed_mentions=NO_PINGS
+                self.m._("Already on it."), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         self._busy = True
         try:
             await interaction.response.defer()
-            content, card = await self.on_confirm(interaction)
+            content, card, after = await self.on_confirm(interaction)
         finally:
             self._busy = False
         self.stop()
-        await interaction.edit_original_response(
+        message = await interaction.edit_original_response(
             content=content,
             embed=card_embed(card) if card is not None else None,
-            view=None,
+            view=after,
             allowed_mentions=NO_PINGS,
         )
+        if isinstance(after, OwnedView):
+            after.message = message
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(
@@ -299,15 +441,17 @@ class ConfirmView(ModeratorView):
         """Leave everything as it is."""
         self.stop()
         await interaction.response.edit_message(
-            content="Cancelled: nothing was changed.", view=None, allowed_mentions=NO_PINGS
+            content=self.m._("Cancelled: nothing was changed."),
+            view=None,
+            allowed_mentions=NO_PINGS,
         )
 
 
 class ModeratorPagesView(PagesView):
     """Previous/Next over moderator-only pages (the history), checked again on every click."""
 
-    def __init__(self, cog: AdminBase, owner_id: int, pages: list[Card]) -> None:
-        super().__init__(owner_id, pages)
+    def __init__(self, cog: AdminBase, owner_id: int, pages: list[Card], m: Messages = EN) -> None:
+        super().__init__(owner_id, pages, m=m)
         self.cog = cog
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
@@ -321,6 +465,8 @@ class ModeratorPagesView(PagesView):
 __all__ = [
     "ConfirmView",
     "FactForm",
+    "JapaneseForm",
+    "JapaneseTextView",
     "ModeratorPagesView",
     "QuoteForm",
     "SynopsisForm",

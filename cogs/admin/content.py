@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 
+from bot.i18n import messages_for
 from cogs.admin._base import AdminBase, EntryOption, _entries, _hidden
 from cogs.admin._views import (
     SynopsisForm,
@@ -118,4 +119,5 @@ class ContentCommands(AdminBase):
     ) -> None:
         """Edit a synopsis section for this server (opens a form)."""
         entry = await self.admin.synopsis_section(self._guild_id(interaction), section)
-        await interaction.response.send_modal(SynopsisForm(self, entry))
+        form = SynopsisForm(self, entry, messages_for(interaction.locale))
+        await interaction.response.send_modal(form)

@@ -9,18 +9,14 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 
-from bot.cards.answers import entry_card
-from bot.cards.base import Card
-from bot.cards.moderation import (
-    change_message,
-    event_preview_card,
-)
+from bot.cards.moderation import event_preview_card
+from bot.i18n import N_, messages_for
 from bot.moderation.types import (
     EditConflict,
     EventDraft,
 )
 from bot.ui.respond import respond
-from cogs.admin._base import AdminBase, EntryOption, _entries, _hidden, _zones
+from cogs.admin._base import AdminBase, ConfirmedAs, EntryOption, _entries, _hidden, _zones
 from cogs.admin._views import (
     ConfirmView,
 )
@@ -40,18 +36,20 @@ class EventCommands(AdminBase):
     async def _preview_event(
         self, interaction: discord.Interaction[Any], preview: EventDraft
     ) -> None:
-        async def save(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
+        m = messages_for(interaction.locale)
+
+        async def save(click: discord.Interaction[Any]) -> ConfirmedAs:
             try:
                 change = await self.admin.save(self._guild_id(click), click.user.id, preview.draft)
             except EditConflict as conflict:  # another moderator saved it since the preview
                 await self._offer_overwrite(click, conflict)
-                return "Not saved: the event changed since this preview.", None
-            return change_message(change), entry_card(change.after) if change.after else None
+                return m._("Not saved: the event changed since this preview."), None, None
+            return self._confirmed(click, change, m)
 
-        view = ConfirmView(self, interaction.user.id, save, "Save")
+        view = ConfirmView(self, interaction.user.id, save, N_("Save"), m)
         view.message = await respond(
             interaction,
-            card=event_preview_card(preview),
+            card=event_preview_card(preview, m=m),
             view=view,
             ephemeral=True,
         )

@@ -20,6 +20,7 @@ from bot.cards.moderation import (
     settings_message,
 )
 from bot.errors import UserFacingError
+from bot.i18n import N_, Messages, messages_for
 from bot.moderation.service import oversized
 from bot.moderation.types import (
     EXPORT_COOLDOWN,
@@ -27,7 +28,14 @@ from bot.moderation.types import (
     SettingsChange,
 )
 from bot.ui.respond import NO_PINGS, respond
-from cogs.admin._base import AdminBase, _changes, actor_of, channel_facts, role_facts
+from cogs.admin._base import (
+    AdminBase,
+    ConfirmedAs,
+    _changes,
+    actor_of,
+    channel_facts,
+    role_facts,
+)
 from cogs.admin._views import (
     ConfirmView,
     ModeratorPagesView,
@@ -63,14 +71,17 @@ class RecordCommands(AdminBase):
         guild_id = self._guild_id(interaction)
         records = await self.admin.history(guild_id, entry)
         total = await self.admin.history_count(guild_id) if entry is None else len(records)
-        pages = history_pages(records, total)
-        await self._send_pages(interaction, pages)
+        m = messages_for(interaction.locale)
+        pages = history_pages(records, total, m=m)
+        await self._send_pages(interaction, pages, m)
 
-    async def _send_pages(self, interaction: discord.Interaction[Any], pages: list[Card]) -> None:
+    async def _send_pages(
+        self, interaction: discord.Interaction[Any], pages: list[Card], m: Messages
+    ) -> None:
         if len(pages) == 1:
             await respond(interaction, card=pages[0], ephemeral=True)
             return
-        view = ModeratorPagesView(self, interaction.user.id, pages)
+        view = ModeratorPagesView(self, interaction.user.id, pages, m)
         view.message = await respond(
             interaction, embed=view.current_embed(), view=view, ephemeral=True
         )
@@ -87,10 +98,11 @@ class RecordCommands(AdminBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.admin.undo(self._guild_id(interaction), actor_of(interaction), entry)
         if isinstance(result, SettingsChange):
+            m = messages_for(interaction.locale)
             await respond(
                 interaction,
-                content="Undone: " + settings_message(result),
-                card=settings_card(result.after),
+                content=m._("Undone: {what}", what=settings_message(result, m=m)),
+                card=settings_card(result.after, m=m),
                 ephemeral=True,
             )
         else:
@@ -110,9 +122,15 @@ class RecordCommands(AdminBase):
         name, data, count = await self.admin.export_document(guild.id, guild.name)
         if len(data) > interaction.filesize_limit:
             raise UserFacingError("The export is larger than Discord lets me attach here.")
+        m = messages_for(interaction.locale)
         await interaction.followup.send(
-            content=f"This server's {count} own entries, hidden entries and settings, in the "
-            "content pack format. `/admin import` reads it back.",
+            content=m.ngettext(
+                "This server's {count} own entry, hidden entries and settings, in the content "
+                "pack format. `/admin import` reads it back.",
+                "This server's {count} own entries, hidden entries and settings, in the content "
+                "pack format. `/admin import` reads it back.",
+                count,
+            ),
             file=discord.File(io.BytesIO(data), filename=name),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -131,6 +149,7 @@ class RecordCommands(AdminBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         assert guild is not None
+        m = messages_for(interaction.locale)
         plan = oversized(file.filename, file.size)
         if plan is None:
             try:
@@ -147,19 +166,19 @@ class RecordCommands(AdminBase):
                 role_facts=lambda rid: role_facts(guild.get_role(rid)),
             )
         if not plan.ok:
-            await respond(interaction, card=import_problems_card(plan), ephemeral=True)
+            await respond(interaction, card=import_problems_card(plan, m=m), ephemeral=True)
             return
         settings = await self.admin.settings(guild.id)
-        card = import_plan_card(plan, settings)
+        card = import_plan_card(plan, settings, m=m)
         if not plan.has_changes:
             await respond(interaction, card=card, ephemeral=True)
             return
 
-        async def apply(click: discord.Interaction[Any]) -> tuple[str, Card | None]:
+        async def apply(click: discord.Interaction[Any]) -> ConfirmedAs:
             result = await self.admin.apply_import(self._guild_id(click), click.user.id, plan)
-            return "Imported.", import_result_card(result)
+            return m._("Imported."), import_result_card(result, m=m), None
 
-        view = ConfirmView(self, interaction.user.id, apply, "Confirm")
+        view = ConfirmView(self, interaction.user.id, apply, N_("Confirm"), m)
         view.message = await respond(interaction, card=card, view=view, ephemeral=True)
 
     # -- who moderates ----------------------------------------------------------------------
@@ -177,4 +196,5 @@ class RecordCommands(AdminBase):
         change = await self.admin.set_moderator_role(
             self._guild_id(interaction), actor_of(interaction), role.id if role else None
         )
-        await respond(interaction, content=settings_message(change), ephemeral=True)
+        m = messages_for(interaction.locale)
+        await respond(interaction, content=settings_message(change, m=m), ephemeral=True)

@@ -10,20 +10,28 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 
 from bot.cards.moderation import (
+    language_message,
     settings_card,
     settings_message,
     status_card,
     test_reminder_card,
 )
 from bot.errors import UserFacingError
+from bot.i18n import LANGS, N_, Messages, Text, messages_for
 from bot.moderation.parsing import parse_leads
 from bot.moderation.types import (
+    Listed,
+    Said,
     SettingsChange,
 )
+from bot.ui.language import server_messages
 from bot.ui.respond import post, respond
 from cogs.admin._base import AdminBase, _warnings, channel_facts, channel_problems, role_facts
 
 log = logging.getLogger(__name__)
+
+#: What the bot needs to post a reminder (message ids: Discord's names of the permissions).
+_POST_PERMISSIONS = (N_("View Channel"), N_("Send Messages"), N_("Embed Links"))
 
 
 class ReminderCommands(AdminBase):
@@ -36,12 +44,13 @@ class ReminderCommands(AdminBase):
     # -- reminders --------------------------------------------------------------------------
 
     async def _settings_saved(
-        self, interaction: discord.Interaction[Any], change: SettingsChange, problems: list[str]
+        self, interaction: discord.Interaction[Any], change: SettingsChange, problems: list[Said]
     ) -> None:
+        m = messages_for(interaction.locale)
         await respond(
             interaction,
-            content=settings_message(change) + _warnings(problems),
-            card=settings_card(change.after),
+            content=settings_message(change, m=m) + _warnings(problems, m),
+            card=settings_card(change.after, m=m),
             ephemeral=True,
         )
 
@@ -50,6 +59,37 @@ class ReminderCommands(AdminBase):
     ) -> discord.Role | None:
         guild = interaction.guild
         return guild.get_role(role_id) if guild is not None and role_id else None
+
+    @app_commands.command(
+        name=_("language"),
+        description=_("The language of reminders and other posts nobody asked for."),
+    )
+    @app_commands.describe(
+        language=_("English, 日本語, or this server's language in Discord (the default).")
+    )
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name="English", value="en"),
+            app_commands.Choice(name="日本語", value="ja"),
+            app_commands.Choice(name=_("This server's language in Discord"), value="server"),
+        ]
+    )
+    async def language(
+        self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]
+    ) -> None:
+        """The language of reminders and other posts nobody asked for."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chosen = language.value if language.value in LANGS else None
+        change = await self.admin.update_reminders(
+            self._guild_id(interaction), interaction.user.id, language=chosen
+        )
+        m = messages_for(interaction.locale)
+        await respond(
+            interaction,
+            content=language_message(change, m=m),
+            card=settings_card(change.after, m=m),
+            ephemeral=True,
+        )
 
     @reminders.command(
         name=_("channel"), description=_("Post reminders in this channel (empty: stop posting).")
@@ -151,25 +191,47 @@ class ReminderCommands(AdminBase):
         role = self._role(interaction, settings.reminder_role_id)
         problems = channel_problems(channel, role)
         event = await self.admin.sample_event(guild.id, discord.utils.utcnow())
-        card = test_reminder_card(event, settings)
-        content = f"Test reminder. Real reminders will mention {role.mention}." if role else None
+        # The post reads like the real reminders: in the server's language (/admin language,
+        # else its preferred locale), while the reply to the moderator is in theirs.
+        posted = server_messages(self.bot, settings)
+        card = test_reminder_card(event, settings, m=posted)
+        content = (
+            posted._("Test reminder. Real reminders will mention {role}.", role=role.mention)
+            if role
+            else None
+        )
+        m = messages_for(interaction.locale)
         try:
             message = await post(channel, card, content=content)
         except discord.Forbidden:
             problems.insert(
                 0,
-                f"Discord refused the test message in {channel.mention}: I lack a "
-                "permission there (View Channel, Send Messages, Embed Links).",
+                Text(
+                    N_(
+                        "Discord refused the test message in {channel}: I lack a permission "
+                        "there ({permissions})."
+                    ),
+                    channel=channel.mention,
+                    permissions=Listed(_POST_PERMISSIONS),
+                ),
             )
-            result = "❌ The test reminder could not be posted."
+            result = m._("❌ The test reminder could not be posted.")
         except discord.HTTPException as exc:
-            problems.insert(0, f"Discord refused the test message ({exc.status}).")
-            result = "❌ The test reminder could not be posted."
+            problems.insert(
+                0, Text(N_("Discord refused the test message ({status})."), status=exc.status)
+            )
+            result = m._("❌ The test reminder could not be posted.")
         else:
-            result = f"✅ Posted a test reminder in {channel.mention}: {message.jump_url}"
+            result = m._(
+                "✅ Posted a test reminder in {channel}: {link}",
+                channel=channel.mention,
+                link=message.jump_url,
+            )
         if settings.reminders_paused:
-            problems.append("Reminders are paused: `/admin reminders resume` turns them back on.")
-        await respond(interaction, content=result + _warnings(problems), ephemeral=True)
+            problems.append(
+                Text(N_("Reminders are paused: `/admin reminders resume` turns them back on."))
+            )
+        await respond(interaction, content=result + _warnings(problems, m), ephemeral=True)
 
     @reminders.command(
         name=_("status"), description=_("What is scheduled next here, and failed deliveries.")
@@ -179,25 +241,29 @@ class ReminderCommands(AdminBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
         status = await self.admin.reminder_status(guild_id)
-        line = await self._events_line(guild_id)
-        await respond(interaction, content=line, card=status_card(status), ephemeral=True)
+        m = messages_for(interaction.locale)
+        line = await self._events_line(guild_id, m)
+        await respond(interaction, content=line, card=status_card(status, m=m), ephemeral=True)
 
-    async def _events_line(self, guild_id: int) -> str:
+    async def _events_line(self, guild_id: int, m: Messages) -> str:
         """The scheduled events' line of the status: off, on, or on with the last failure."""
         watch = self.bot.awards_watch
         if watch is None:
-            return "📅 Events tab: unavailable (the awards watch is not running)."
+            return m._("📅 Events tab: unavailable (the awards watch is not running).")
         state = await watch.scheduled_events_state(guild_id)
         if not state.enabled:
-            return "📅 Events tab: off (`/admin reminders events on` adds the awards dates)."
+            return m._("📅 Events tab: off (`/admin reminders events on` adds the awards dates).")
         if state.last_error:
-            when = (
-                f" ({discord.utils.format_dt(state.last_error_at, 'R')})"
-                if state.last_error_at
-                else ""
+            if state.last_error_at:
+                return m._(
+                    "📅 Events tab: on, but the last update failed ({when}): {error}",
+                    when=discord.utils.format_dt(state.last_error_at, "R"),
+                    error=state.last_error,
+                )
+            return m._(
+                "📅 Events tab: on, but the last update failed: {error}", error=state.last_error
             )
-            return f"📅 Events tab: on, but the last update failed{when}: {state.last_error}"
-        return "📅 Events tab: on — every upcoming dated awards event is there."
+        return m._("📅 Events tab: on — every upcoming dated awards event is there.")
 
     @reminders.command(
         name=_("events"),
@@ -214,21 +280,25 @@ class ReminderCommands(AdminBase):
         if watch is None:
             raise UserFacingError("The awards watch is not running; please try again later.")
         changed = await watch.set_scheduled_events(guild_id, state == "on")
+        m = messages_for(interaction.locale)
         if state == "on":
             text = (
-                "Scheduled events are on: each upcoming dated awards event is in the Events tab, "
-                "moved when its date moves and cancelled when it is removed or set to TBA. "
-                "Members press *Interested* to be notified by Discord."
+                m._(
+                    "Scheduled events are on: each upcoming dated awards event is in the Events "
+                    "tab, moved when its date moves and cancelled when it is removed or set to "
+                    "TBA. Members press *Interested* to be notified by Discord."
+                )
                 if changed
-                else "Scheduled events were already on."
+                else m._("Scheduled events were already on.")
             )
         else:
             text = (
-                "Scheduled events are off: I no longer create or update them. Those already in "
-                "the Events tab stay until they end (delete them there if you wish)."
+                m._(
+                    "Scheduled events are off: I no longer create or update them. Those already "
+                    "in the Events tab stay until they end (delete them there if you wish)."
+                )
                 if changed
-                else "Scheduled events were already off."
+                else m._("Scheduled events were already off.")
             )
-        await respond(
-            interaction, content=text + "\n" + await self._events_line(guild_id), ephemeral=True
-        )
+        line = await self._events_line(guild_id, m)
+        await respond(interaction, content=f"{text}\n{line}", ephemeral=True)

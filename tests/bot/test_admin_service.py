@@ -231,7 +231,9 @@ async def test_a_change_made_meanwhile_is_not_overwritten_blindly(admin: AdminSe
 
 async def test_choices_are_scoped_to_the_server(admin: AdminService) -> None:
     await admin.add_entry(B, MOD, "fact", FACT | {"title": "B secret"})
-    assert await admin.entry_choices(A, "fact", "b secret", "visible") == []
+    # (a one-letter word also begins shipped titles such as a review's "B+": ask for both words)
+    assert [k for _, k in await admin.entry_choices(A, "fact", "b secret", "visible")
+            if k.endswith("b-secret")] == []  # fmt: skip
     assert await admin.entry_choices(A, "fact", "", "own") == []
     assert await admin.change_choices(A, "") == []
     labels = [label for label, _ in await admin.entry_choices(B, "fact", "b secret", "own")]
@@ -325,6 +327,7 @@ async def test_reminder_settings_are_audited_and_undone(
         "reminder_role_id": None,
         "lead_times": [3600, 0],
         "reminders_paused": True,
+        "language": None,
     }
 
 
@@ -346,7 +349,7 @@ async def test_an_export_imports_into_another_server(admin: AdminService) -> Non
     assert plan.ok, plan.problems
     assert (len(plan.added), len(plan.changed), plan.unchanged) == (1, 1, 0)
     assert plan.hide == (("fact", "director"),)
-    assert any("Kept the reminder channel" in n for n in plan.notes)  # 10 is A's channel
+    assert any("Kept the reminder channel" in str(n) for n in plan.notes)  # 10 is A's channel
     assert plan.reminder_settings is not None and plan.reminder_settings.lead_times == (3600,)
     result = await admin.apply_import(B, MOD, plan)
     assert (result.added, result.changed, result.hidden) == (1, 1, 1)
@@ -382,7 +385,7 @@ async def test_an_import_with_errors_changes_nothing_and_names_them(
     )
     plan = await admin.plan_import(A, bad, "bad.json")
     assert not plan.ok
-    text = "\n".join(plan.problems)
+    text = "\n".join(map(str, plan.problems))
     assert "BAD ID" in text and "source_url" in text and "used 2 times" in text
     assert "premise section has the id 'premise'" in text  # found with the other problems
     with pytest.raises(UserFacingError):
@@ -408,7 +411,7 @@ async def test_an_import_with_errors_changes_nothing_and_names_them(
 async def test_unreadable_files_are_refused(admin: AdminService, data: bytes, problem: str) -> None:
     plan = await admin.plan_import(A, data, "x.json")
     assert not plan.ok
-    assert problem in plan.problems[0] or any(problem in p for p in plan.problems)
+    assert any(problem in str(p) for p in plan.problems)
 
 
 async def test_an_import_is_all_or_nothing(

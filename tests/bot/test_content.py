@@ -149,7 +149,11 @@ SAID_ON_UNKNOWN = {
 
 PACK = load_pack(shipped_pack_path())
 FACTS = [e for e in PACK.entries if e.kind == "fact"]
-PACK_DATE = dt.datetime.strptime(PACK.pack_version, "%Y.%m.%d").replace(tzinfo=dt.UTC)
+#: The pack version is the release date, `YYYY.MM.DD`, with an optional `.N` for a second release
+#: on the same day ("2026.12.02.2"); versions compare as text, so a later one sorts higher.
+PACK_DATE = dt.datetime.strptime(".".join(PACK.pack_version.split(".")[:3]), "%Y.%m.%d").replace(
+    tzinfo=dt.UTC
+)
 
 
 def _label(entry: Entry) -> str:
@@ -164,6 +168,7 @@ def _late_terms(text: str) -> list[str]:
 
 
 def test_pack_version_is_a_date() -> None:
+    assert re.fullmatch(r"\d{4}\.\d{2}\.\d{2}(?:\.\d+)?", PACK.pack_version), PACK.pack_version
     assert PACK_DATE.year >= 2026, PACK.pack_version
 
 
@@ -246,6 +251,40 @@ def test_quotes_have_speaker_occasion_and_date() -> None:
     assert not bad, "\n".join(bad)
 
 
+QUOTE_SOURCES = Path(__file__).resolve().parents[1] / "data" / "quote_sources.json"
+
+
+def _spaces(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_japanese_quote_text_is_verbatim_from_its_checked_japanese_page() -> None:
+    # A quote's `text_ja` is the speaker's own Japanese wording, as the Japanese page in
+    # `source_url_ja` printed it; tests/data/quote_sources.json records that page and the
+    # excerpt containing it (`ja_source_url`, `ja_excerpt`). A quote without a Japanese source
+    # has no `text_ja`: the bot then shows the English text as the outlet's translation.
+    sources = json.loads(QUOTE_SOURCES.read_text(encoding="utf-8"))["quotes"]
+    problems = []
+    for entry in (e for e in PACK.entries if e.kind == "quote"):
+        checked = sources.get(entry.key, {})
+        if not entry.text_ja:
+            if "ja_excerpt" in checked:
+                problems.append(f"{_label(entry)}: a Japanese excerpt is recorded but no text_ja")
+            continue
+        if not entry.source_url_ja or not entry.title_ja:
+            problems.append(f"{_label(entry)}: text_ja needs title_ja and source_url_ja")
+        if checked.get("ja_source_url") != entry.source_url_ja:
+            problems.append(f"{_label(entry)}: source_url_ja is not the checked Japanese page")
+        if _spaces(entry.text_ja) not in _spaces(checked.get("ja_excerpt", "")):
+            problems.append(f"{_label(entry)}: text_ja is not in the checked Japanese excerpt")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_quote_has_a_japanese_title() -> None:
+    missing = [_label(e) for e in PACK.entries if e.kind == "quote" and not e.title_ja.strip()]
+    assert not missing, f"quotes without title_ja: {missing}"
+
+
 def test_the_unknown_date_allow_list_names_shipped_quotes() -> None:
     quotes = {e.key for e in PACK.entries if e.kind == "quote"}
     assert set(SAID_ON_UNKNOWN) <= quotes, set(SAID_ON_UNKNOWN) - quotes
@@ -316,7 +355,7 @@ def test_no_two_facts_claim_the_same_alias() -> None:
 
 # -- upgrading a database from the previous pack -----------------------------------------------
 
-PREVIOUS_PACK_COMMIT = "671aa6c"
+PREVIOUS_PACK_COMMIT = "2f995e1"  # pack 2026.12.02, the release before this one
 
 
 def _previous_pack(folder: Path) -> Path:

@@ -48,6 +48,7 @@ async def test_migrations_upgrade_an_existing_database_and_keep_its_rows(tmp_pat
         "DROP TABLE reminders; DROP TABLE subscriptions;"
         " ALTER TABLE facts DROP COLUMN ja; ALTER TABLE quotes DROP COLUMN ja;"
         " ALTER TABLE synopsis_sections DROP COLUMN ja; ALTER TABLE awards_events DROP COLUMN ja;"
+        " ALTER TABLE guild_settings DROP COLUMN language;"
         " DELETE FROM schema_migrations WHERE version > 1;"
     )
     conn.close()

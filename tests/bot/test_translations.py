@@ -29,6 +29,15 @@ def test_every_fact_section_and_event_has_japanese_text(entry: Entry) -> None:
         assert entry.source_name_ja.strip()
 
 
+QUOTES = [e for e in SHIPPED.entries if e.kind == "quote"]
+
+
+@pytest.mark.parametrize("entry", QUOTES, ids=[e.uid for e in QUOTES])
+def test_every_quote_has_a_japanese_title_and_occasion(entry: Entry) -> None:
+    assert entry.title_ja.strip()
+    assert entry.occasion_ja.strip() or not entry.occasion
+
+
 def test_the_japanese_reading_uses_the_japanese_text_and_source() -> None:
     entry = next(e for e in ANSWERS if e.source_url_ja)
     ja = entry.in_language("ja")

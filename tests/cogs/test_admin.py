@@ -210,7 +210,7 @@ async def test_an_edit_of_a_shipped_fact_shows_in_this_server_only(
     there = await other_mod.slash(other_channel, "fact", query="how long is the movie")
     assert "credits included" in (here.response.embeds[0].description or "")  # type: ignore[union-attr]
     assert "credits included" not in (there.response.embeds[0].description or "")  # type: ignore[union-attr]
-    assert "this server's own entry" in (here.response.embeds[0].footer.text or "")  # type: ignore[union-attr]
+    assert "added by this server's moderators" in (here.response.embeds[0].footer.text or "")  # type: ignore[union-attr]
 
 
 async def test_fact_remove_hide_and_unhide(world: World, simcord_env: Env) -> None:
@@ -329,7 +329,9 @@ async def test_event_add_shows_the_date_back_and_saves_only_on_save(
     [event] = await db.guild_rows(guild.id, ["awards"])
     assert event.starts_at == dt.datetime(2027, 3, 14, 10, tzinfo=dt.UTC)
     assert "Added **Fan screening**" in seen(again)  # the preview became the confirmation
-    assert again.response is not None and again.response.components == []
+    assert again.response is not None  # Save and Cancel gone; the Japanese text button offered
+    labels = [b["label"] for row in again.response.components for b in row["components"]]
+    assert labels == ["Add or edit the Japanese text"]
 
 
 async def test_editing_an_event_date_reschedules_its_reminders(

@@ -16,8 +16,8 @@ import pytest
 from simcord import Env, InteractionResult, MemberActor
 
 from bot.client import LookBackBot
+from bot.i18n import messages
 from bot.ui.backlog import DEFERRABLE_EXTRA
-from bot.ui.translator import JA
 from tests.openapi_check import request_rule_problems
 
 World = tuple[Any, Any, MemberActor, MemberActor]
@@ -121,7 +121,7 @@ async def test_fact_autocomplete_then_pick_answers_that_entry(world: World) -> N
     runtime = next(c for c in choices if c["value"] == "fact:runtime")
     embed = embed_of(await fan.slash(channel, "fact", query=runtime["value"]))
     assert embed.title == runtime["name"]
-    assert embed.footer.text == "Fact · runtime · shipped content"
+    assert embed.footer.text == "Fact · from the checked fact base"  # no id or score for fans
 
 
 async def test_fact_autocomplete_with_nothing_typed_offers_facts(world: World) -> None:
@@ -350,7 +350,7 @@ def walk(payload: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 async def test_ask_is_registered_with_its_japanese_name(world: World, simcord_env: Env) -> None:
     ask = next(c for c in synced_commands(simcord_env) if c["name"] == "ask")
     assert ask["name_localizations"] == {"ja": "質問"}
-    assert ask["description_localizations"]["ja"] == JA[ask["description"]]
+    assert ask["description_localizations"]["ja"] == messages("ja")._(ask["description"])
     question = ask["options"][0]
     assert question["name_localizations"] == {"ja": "質問"}
 

@@ -33,7 +33,18 @@ FAKE_TOKEN = "LookBackProcessTest." + secrets.token_urlsafe(48)
 
 #: The commands `lookback-bot sync` registers.
 COMMAND_NAMES = frozenset(
-    {"ask", "fact", "quote", "synopsis", "awards", "help", "about", "admin", "Ask Look Back"}
+    {
+        "ask",
+        "fact",
+        "quote",
+        "synopsis",
+        "awards",
+        "help",
+        "about",
+        "admin",
+        "trivia",
+        "Ask Look Back",
+    }
 )
 
 #: Settings the bot reads; none of them may leak in from the developer's environment.

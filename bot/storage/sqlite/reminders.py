@@ -265,19 +265,32 @@ class ReminderStore:
             return [r[0] for r in await cur.fetchall()]
 
     async def subscribe(
-        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime
+        self, guild_id: int, user_id: int, event_key: str, now: dt.datetime, lang: str = "en"
     ) -> bool:
-        """Add a fan's DM subscription; False when it already existed."""
+        """Add a fan's DM subscription; False when it already existed. `lang` is the language
+        of their reminders (their locale now); subscribing again updates it."""
         async with self._db.transaction() as conn:
-            return (
-                await _run(
-                    conn,
-                    "INSERT OR IGNORE INTO subscriptions (guild_id, user_id, event_key,"
-                    " created_at) VALUES (?, ?, ?, ?)",
-                    (guild_id, user_id, event_key, format_utc(now)),
-                )
-                > 0
+            added = await _run(
+                conn,
+                "INSERT OR IGNORE INTO subscriptions (guild_id, user_id, event_key,"
+                " created_at, lang) VALUES (?, ?, ?, ?, ?)",
+                (guild_id, user_id, event_key, format_utc(now), lang),
             )
+            await _run(
+                conn,
+                "UPDATE subscriptions SET lang = ? WHERE guild_id = ? AND user_id = ?",
+                (lang, guild_id, user_id),
+            )
+            return added > 0
+
+    async def subscriber_lang(self, guild_id: int, user_id: int) -> str:
+        """The language of a fan's direct-message reminders from one server ('en' if none)."""
+        async with self._conn.execute(
+            "SELECT lang FROM subscriptions WHERE guild_id = ? AND user_id = ? LIMIT 1",
+            (guild_id, user_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else "en"
 
     async def unsubscribe(self, guild_id: int, user_id: int) -> int:
         """Remove every DM subscription of a fan in one server."""

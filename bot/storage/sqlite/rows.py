@@ -72,7 +72,7 @@ def _row_to_entry(kind: Kind, row: aiosqlite.Row) -> Entry:
     )
 
 
-_JA_KEYS = ("title", "text", "outcome", "source_name", "source_url")
+_JA_KEYS = ("title", "text", "outcome", "occasion", "source_name", "source_url")
 
 
 def _ja_from_json(value: str | dict[str, Any] | None) -> dict[str, str]:

@@ -39,6 +39,7 @@ class SettingsTables(SQLiteConnection):
             lead_times=tuple(json.loads(row["lead_times"])),
             reminders_paused=bool(row["reminders_paused"]),
             moderator_role_id=row["moderator_role_id"],
+            language=row["language"],
         )
 
     async def save_guild_settings(
@@ -48,12 +49,13 @@ class SettingsTables(SQLiteConnection):
         await _run(
             conn or self._conn,
             "INSERT INTO guild_settings (guild_id, reminder_channel_id, reminder_role_id,"
-            " lead_times, reminders_paused, moderator_role_id, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
+            " lead_times, reminders_paused, moderator_role_id, language, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
             " reminder_channel_id = excluded.reminder_channel_id,"
             " reminder_role_id = excluded.reminder_role_id, lead_times = excluded.lead_times,"
             " reminders_paused = excluded.reminders_paused,"
-            " moderator_role_id = excluded.moderator_role_id, updated_at = excluded.updated_at",
+            " moderator_role_id = excluded.moderator_role_id, language = excluded.language,"
+            " updated_at = excluded.updated_at",
             (
                 settings.guild_id,
                 settings.reminder_channel_id,
@@ -61,6 +63,7 @@ class SettingsTables(SQLiteConnection):
                 json.dumps(list(settings.lead_times)),
                 int(settings.reminders_paused),
                 settings.moderator_role_id,
+                settings.language,
                 now_iso(),
             ),
         )
