@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
+import simcord.interactions
 
 from bot import create_bot
 from bot.client import LookBackBot
@@ -87,3 +89,21 @@ def requests_follow_discords_rules(simcord_env):  # type: ignore[no-untyped-def]
     within limits; see tests/openapi_check.py)."""
     yield
     assert request_rule_problems(simcord_env.http_requests) == []
+
+
+@pytest.fixture
+def locales(monkeypatch: pytest.MonkeyPatch) -> dict[int, str]:
+    """user id → the locale their interactions carry (simcord sends `en-US` for everyone;
+    this wraps its payload builder, `simcord.interactions.base_payload`)."""
+    chosen: dict[int, str] = {}
+    original = simcord.interactions.base_payload
+
+    def with_locale(backend: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        record, payload = original(backend, **kwargs)
+        locale = chosen.get(int(kwargs["user_id"]))
+        if locale is not None:
+            payload["locale"] = locale
+        return record, payload
+
+    monkeypatch.setattr(simcord.interactions, "base_payload", with_locale)
+    return chosen

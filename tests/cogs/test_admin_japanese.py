@@ -2,7 +2,7 @@
 answers in Japanese, no English sentence of /admin leaks, and an English moderator of the same
 server still gets English.
 
-simcord sends every interaction with the locale `en-US`; the `japanese` fixture wraps its payload
+simcord sends every interaction with the locale `en-US`; the `locales` fixture wraps its payload
 builder (`simcord.interactions.base_payload`) so the users it names send `ja`.
 
 The entry card under a saved entry, the page buttons and the error handler of the command tree
@@ -16,7 +16,6 @@ from typing import Any
 
 import discord
 import pytest
-import simcord.interactions as simcord_interactions
 from simcord import Env, InteractionResult, MemberActor
 
 from bot.domain.models import Entry
@@ -50,26 +49,10 @@ pytestmark = pytest.mark.usefixtures("requests_follow_discords_rules")
 
 
 @pytest.fixture
-def japanese(monkeypatch: pytest.MonkeyPatch) -> set[int]:
-    """The ids of the users whose Discord is in Japanese: their interactions carry `ja`."""
-    users: set[int] = set()
-    real = simcord_interactions.base_payload
-
-    def base_payload(backend: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        record, payload = real(backend, **kwargs)
-        if kwargs.get("user_id") in users:
-            payload["locale"] = "ja"
-        return record, payload
-
-    monkeypatch.setattr(simcord_interactions, "base_payload", base_payload)
-    return users
-
-
-@pytest.fixture
-def ja_mod(world: World, japanese: set[int]) -> MemberActor:
+def ja_mod(world: World, locales: dict[int, str]) -> MemberActor:
     """The server's moderator, reading Discord in Japanese."""
     mod = world[3]
-    japanese.add(mod.id)
+    locales[mod.id] = "ja"
     return mod
 
 
@@ -236,11 +219,11 @@ async def test_fact_forms_and_replies_are_japanese(world: World, ja_mod: MemberA
 
 
 async def test_an_edit_conflict_and_its_overwrite_button_are_japanese(
-    world: World, ja_mod: MemberActor, simcord_env: Env, japanese: set[int]
+    world: World, ja_mod: MemberActor, simcord_env: Env, locales: dict[int, str]
 ) -> None:
     guild, channel, fan, _ = world
     second = guild.add_member(simcord_env.create_user("second-mod"), roles=[guild.roles["Mods"]])
-    japanese.add(second.id)
+    locales[second.id] = "ja"
     first_form = await ja_mod.slash(channel, "admin fact edit", entry="runtime")
     second_form = await second.slash(channel, "admin fact edit", entry="runtime")
     await ja_mod.submit_modal(first_form, defaults(first_form) | {"answer": "58 minutes."})
@@ -614,7 +597,7 @@ async def test_export_and_import_are_japanese(
 
 
 async def test_errors_are_japanese(
-    world: World, ja_mod: MemberActor, japanese: set[int], simcord_env: Env
+    world: World, ja_mod: MemberActor, locales: dict[int, str], simcord_env: Env
 ) -> None:
     guild, channel, fan, _ = world
     cases = [
@@ -644,7 +627,7 @@ async def test_errors_are_japanese(
     assert "次の点を直してください：" in seen(bad_form)
     assert "事実 › 出典URL：http:// または https:// で始まる URL にしてください" in seen(bad_form)
     # A member without the moderator role, granted the command, is refused in Japanese.
-    japanese.add(fan.id)
+    locales[fan.id] = "ja"
     command = next(c for c in await simcord_env.bot.tree.fetch_commands() if c.name == "admin")
     guild.set_command_permissions(command, {guild.default_role: True})
     refused = await fan.slash(channel, "admin history")

@@ -13,7 +13,6 @@ from typing import Any
 
 import discord
 import pytest
-import simcord.interactions
 
 from bot import constants as c
 from bot.domain.models import Answer, Entry, GuildSettings, Match
@@ -27,23 +26,6 @@ DAY = 86400
 #: A sentence of English: three or more Latin words in a row (proper names are one or two).
 ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,}){3,}")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def locales(monkeypatch: pytest.MonkeyPatch) -> dict[int, str]:
-    """user id → the locale their interactions carry (`en-US` for everyone else)."""
-    chosen: dict[int, str] = {}
-    original = simcord.interactions.base_payload
-
-    def with_locale(backend: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        record, payload = original(backend, **kwargs)
-        locale = chosen.get(int(kwargs["user_id"]))
-        if locale is not None:
-            payload["locale"] = locale
-        return record, payload
-
-    monkeypatch.setattr(simcord.interactions, "base_payload", with_locale)
-    return chosen
 
 
 @pytest.fixture

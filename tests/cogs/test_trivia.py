@@ -257,19 +257,10 @@ async def test_spoiler_questions_only_when_asked_for(simcord_env, world, trivia)
 
 
 async def test_japanese_players_get_the_game_in_japanese(
-    simcord_env, world, trivia, monkeypatch
+    simcord_env, world, trivia, locales
 ) -> None:
-    import simcord.interactions as interactions
-
-    original = interactions.base_payload
-
-    def japanese(*args: Any, **kwargs: Any) -> Any:
-        record, payload = original(*args, **kwargs)
-        payload["locale"] = "ja"
-        return record, payload
-
-    monkeypatch.setattr(interactions, "base_payload", japanese)
     guild, channel, fan, mod = world
+    locales[fan.id] = "ja"
     started = await fan.slash(channel, "trivia start", rounds=1)
     assert "全1問" in started.response.content
     await simcord_env.advance_time(0.1)
