@@ -37,8 +37,9 @@ from bot.domain.trivia import (
     TriviaService,
 )
 from bot.errors import UserFacingError
-from bot.i18n import Messages, lang_of, messages, messages_for
+from bot.i18n import Messages, lang_of, messages
 from bot.ui.errors import handle_component_error
+from bot.ui.language import reply_messages
 from bot.ui.respond import NO_PINGS, post, respond
 from cogs.admin._base import actor_of
 
@@ -163,7 +164,7 @@ class Trivia(
         spoilers: bool = False,
     ) -> None:
         """Start a trivia game in this channel."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         channel = interaction.channel
         if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
             raise UserFacingError("Trivia is played in a server's channel.")
@@ -203,7 +204,7 @@ class Trivia(
     @app_commands.command(name=_("stop"), description=_("End the trivia game in this channel."))
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
         """End the trivia game in this channel."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         game = self.trivia.games.get(interaction.channel_id or 0)
         running = self.running.get(game.id) if game else None
         if game is None or running is None:
@@ -224,7 +225,7 @@ class Trivia(
         self, interaction: discord.Interaction[Any], period: Literal["all", "month"] = "all"
     ) -> None:
         """This server's best trivia players."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         if interaction.guild_id is None:
             raise UserFacingError("Trivia is played in a server's channel.")
         scores = await self.trivia.leaderboard(interaction.guild_id, period == "month")
@@ -237,7 +238,7 @@ class Trivia(
         self, interaction: discord.Interaction[Any], member: discord.Member | None = None
     ) -> None:
         """A member's trivia points and rank."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         if interaction.guild_id is None:
             raise UserFacingError("Trivia is played in a server's channel.")
         user_id = member.id if member is not None else interaction.user.id
@@ -324,7 +325,7 @@ class Trivia(
         self, interaction: discord.Interaction[Any], game_id: int, round_number: int, choice: int
     ) -> None:
         """A player pressed an answer."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         now = interaction.created_at.timestamp()
         last = self._presses.get(interaction.user.id)
         if last is not None and now - last < PRESS_INTERVAL:

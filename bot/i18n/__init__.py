@@ -96,27 +96,11 @@ class Messages:
         template = found if isinstance(found, str) and found else english  # ja: one form
         return _fill(template, {"count": count, **values})
 
-    def text(self, message: str | Text) -> str:
-        """A `Text` rendered, or a plain message id translated."""
-        return message.render(self) if isinstance(message, Text) else self._(message)
-
-    # -- dates and numbers -------------------------------------------------------------------
-
     def date(self, when: dt.date) -> str:
         """A calendar day: "March 14, 2027" / "2027年3月14日"."""
         if self.lang == "ja":
             return f"{when.year}年{when.month}月{when.day}日"
         return f"{when:%B} {when.day}, {when.year}"
-
-    def month(self, when: dt.date) -> str:
-        """A month: "March 2027" / "2027年3月"."""
-        if self.lang == "ja":
-            return f"{when.year}年{when.month}月"
-        return f"{when:%B} {when.year}"
-
-    def number(self, value: float) -> str:
-        """A number with the language's grouping: 12,345 (both languages group by three)."""
-        return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
     def yen(self, amount: float) -> str:
         """An amount of yen: "¥2.04B" / "20.4億円" (babel's compact Japanese form)."""

@@ -21,7 +21,7 @@ from bot.cards.moderation import (
 from bot.client import LookBackBot
 from bot.domain.models import Entry, Kind
 from bot.errors import UserFacingError
-from bot.i18n import N_, Messages, messages_for
+from bot.i18n import N_, Messages
 from bot.moderation.parsing import zone_choices
 from bot.moderation.rules import (
     ChannelFacts,
@@ -39,6 +39,7 @@ from bot.moderation.types import (
     Scope,
 )
 from bot.ui.errors import CheckWithReason
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from cogs.admin._views import (
     ConfirmView,
@@ -82,7 +83,7 @@ async def _moderator_choices(
         guild_id = interaction.guild_id
         if guild_id is None or not await cog.admin.is_moderator(guild_id, actor_of(interaction)):
             return []
-        found = await source(cog.admin, guild_id, messages_for(interaction.locale))
+        found = await source(cog.admin, guild_id, reply_messages(interaction))
         return [app_commands.Choice(name=label, value=value) for label, value in found]
     except Exception:
         log.exception("Admin autocomplete failed")
@@ -224,7 +225,7 @@ class AdminBase(_MixinBase):
     # -- shared behaviour -------------------------------------------------------------------
 
     async def _show_change(self, interaction: discord.Interaction[Any], change: Change) -> None:
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         show = change.after if change.action in ("add", "edit", "unhide", "undo") else None
         card = entry_shown(show, m) if show is not None and change.changed else None
         view = self._japanese_button(interaction, change, m)
@@ -273,7 +274,7 @@ class AdminBase(_MixinBase):
     ) -> None:
         """Show another moderator's change, with "Save mine anyway" (re-checked like Save)."""
 
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
 
         async def overwrite(click: discord.Interaction[Any]) -> ConfirmedAs:
             guild_id = self._guild_id(click)
@@ -304,7 +305,7 @@ class AdminBase(_MixinBase):
             guild_id = self._guild_id(interaction)
             key = await self.admin.resolve_key(guild_id, kind, typed, "visible")
             entry = await self.admin.visible(kind, key, guild_id)
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         form = FactForm(self, entry, m) if kind == "fact" else QuoteForm(self, entry, m)
         await interaction.response.send_modal(form)
 

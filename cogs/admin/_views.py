@@ -13,10 +13,11 @@ from bot.cards.embed import card_embed
 from bot.domain.models import Entry, Kind
 from bot.domain.pack import JA_FIELDS
 from bot.domain.text import clip
-from bot.i18n import EN, N_, Messages, messages_for
+from bot.i18n import EN, N_, Messages
 from bot.moderation.parsing import parse_aliases, source_name_for
 from bot.moderation.types import MODAL_TITLE_MAX, TEXT_INPUT_MAX
 from bot.ui.errors import handle_component_error
+from bot.ui.language import reply_messages
 from bot.ui.respond import NO_PINGS
 from bot.ui.views import OwnedView, PagesView
 
@@ -386,7 +387,7 @@ class JapaneseTextView(ModeratorView):
         guild_id = self.cog._guild_id(interaction)
         entry = await self.cog.admin.visible(self.kind, self.key, guild_id)
         await interaction.response.send_modal(
-            JapaneseForm(self.cog, entry, messages_for(interaction.locale))
+            JapaneseForm(self.cog, entry, reply_messages(interaction))
         )
 
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 
-from bot.i18n import messages_for
+from bot.ui.language import reply_messages
 from cogs.admin._base import AdminBase, EntryOption, _entries, _hidden
 from cogs.admin._views import (
     SynopsisForm,
@@ -119,5 +119,5 @@ class ContentCommands(AdminBase):
     ) -> None:
         """Edit a synopsis section for this server (opens a form)."""
         entry = await self.admin.synopsis_section(self._guild_id(interaction), section)
-        form = SynopsisForm(self, entry, messages_for(interaction.locale))
+        form = SynopsisForm(self, entry, reply_messages(interaction))
         await interaction.response.send_modal(form)

@@ -15,8 +15,8 @@ from bot.cards.daily import daily_status_card
 from bot.domain.daily import DailyService, parse_time_of_day
 from bot.domain.models import DailySettings
 from bot.errors import UserFacingError
-from bot.i18n import messages_for
 from bot.moderation.parsing import parse_zone
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from cogs.admin._base import AdminBase, _zones, channel_facts
 
@@ -78,7 +78,7 @@ class DailyCommands(AdminBase):
         spoilers: bool = False,
     ) -> None:
         """Post a fact or quote every day in a channel at a local time."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         when = parse_time_of_day(time)
         if when is None:
             raise UserFacingError(
@@ -122,7 +122,7 @@ class DailyCommands(AdminBase):
     @daily.command(name=_("off"), description=_("Stop the daily post."))
     async def daily_off(self, interaction: discord.Interaction[Any]) -> None:
         """Stop the daily post."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
         service = self._daily()
@@ -154,7 +154,7 @@ class DailyCommands(AdminBase):
     )
     async def daily_status(self, interaction: discord.Interaction[Any]) -> None:
         """The daily post's settings, next post and failures."""
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await self._daily().status(self._guild_id(interaction))
         await respond(

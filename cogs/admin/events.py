@@ -10,11 +10,12 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 
 from bot.cards.moderation import event_preview_card
-from bot.i18n import N_, messages_for
+from bot.i18n import N_
 from bot.moderation.types import (
     EditConflict,
     EventDraft,
 )
+from bot.ui.language import reply_messages
 from bot.ui.respond import respond
 from cogs.admin._base import AdminBase, ConfirmedAs, EntryOption, _entries, _hidden, _zones
 from cogs.admin._views import (
@@ -36,7 +37,7 @@ class EventCommands(AdminBase):
     async def _preview_event(
         self, interaction: discord.Interaction[Any], preview: EventDraft
     ) -> None:
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
 
         async def save(click: discord.Interaction[Any]) -> ConfirmedAs:
             try:

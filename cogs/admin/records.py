@@ -20,13 +20,14 @@ from bot.cards.moderation import (
     settings_message,
 )
 from bot.errors import UserFacingError
-from bot.i18n import N_, Messages, messages_for
+from bot.i18n import N_, Messages
 from bot.moderation.service import oversized
 from bot.moderation.types import (
     EXPORT_COOLDOWN,
     IMPORT_COOLDOWN,
     SettingsChange,
 )
+from bot.ui.language import reply_messages
 from bot.ui.respond import NO_PINGS, respond
 from cogs.admin._base import (
     AdminBase,
@@ -71,7 +72,7 @@ class RecordCommands(AdminBase):
         guild_id = self._guild_id(interaction)
         records = await self.admin.history(guild_id, entry)
         total = await self.admin.history_count(guild_id) if entry is None else len(records)
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         pages = history_pages(records, total, m=m)
         await self._send_pages(interaction, pages, m)
 
@@ -98,7 +99,7 @@ class RecordCommands(AdminBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.admin.undo(self._guild_id(interaction), actor_of(interaction), entry)
         if isinstance(result, SettingsChange):
-            m = messages_for(interaction.locale)
+            m = reply_messages(interaction)
             await respond(
                 interaction,
                 content=m._("Undone: {what}", what=settings_message(result, m=m)),
@@ -122,7 +123,7 @@ class RecordCommands(AdminBase):
         name, data, count = await self.admin.export_document(guild.id, guild.name)
         if len(data) > interaction.filesize_limit:
             raise UserFacingError("The export is larger than Discord lets me attach here.")
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         await interaction.followup.send(
             content=m.ngettext(
                 "This server's {count} own entry, hidden entries and settings, in the content "
@@ -149,7 +150,7 @@ class RecordCommands(AdminBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         assert guild is not None
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         plan = oversized(file.filename, file.size)
         if plan is None:
             try:
@@ -196,5 +197,5 @@ class RecordCommands(AdminBase):
         change = await self.admin.set_moderator_role(
             self._guild_id(interaction), actor_of(interaction), role.id if role else None
         )
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         await respond(interaction, content=settings_message(change, m=m), ephemeral=True)

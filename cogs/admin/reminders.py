@@ -17,14 +17,14 @@ from bot.cards.moderation import (
     test_reminder_card,
 )
 from bot.errors import UserFacingError
-from bot.i18n import LANGS, N_, Messages, Text, messages_for
+from bot.i18n import LANGS, N_, Messages, Text
 from bot.moderation.parsing import parse_leads
 from bot.moderation.types import (
     Listed,
     Said,
     SettingsChange,
 )
-from bot.ui.language import server_messages
+from bot.ui.language import reply_messages, server_messages
 from bot.ui.respond import post, respond
 from cogs.admin._base import AdminBase, _warnings, channel_facts, channel_problems, role_facts
 
@@ -46,7 +46,7 @@ class ReminderCommands(AdminBase):
     async def _settings_saved(
         self, interaction: discord.Interaction[Any], change: SettingsChange, problems: list[Said]
     ) -> None:
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         await respond(
             interaction,
             content=settings_message(change, m=m) + _warnings(problems, m),
@@ -83,7 +83,7 @@ class ReminderCommands(AdminBase):
         change = await self.admin.update_reminders(
             self._guild_id(interaction), interaction.user.id, language=chosen
         )
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         await respond(
             interaction,
             content=language_message(change, m=m),
@@ -200,7 +200,7 @@ class ReminderCommands(AdminBase):
             if role
             else None
         )
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         try:
             message = await post(channel, card, content=content)
         except discord.Forbidden:
@@ -241,7 +241,7 @@ class ReminderCommands(AdminBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = self._guild_id(interaction)
         status = await self.admin.reminder_status(guild_id)
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         line = await self._events_line(guild_id, m)
         await respond(interaction, content=line, card=status_card(status, m=m), ephemeral=True)
 
@@ -280,7 +280,7 @@ class ReminderCommands(AdminBase):
         if watch is None:
             raise UserFacingError("The awards watch is not running; please try again later.")
         changed = await watch.set_scheduled_events(guild_id, state == "on")
-        m = messages_for(interaction.locale)
+        m = reply_messages(interaction)
         if state == "on":
             text = (
                 m._(
