@@ -1,5 +1,6 @@
 """The daily post exactly once on the real bot process against FakeDiscord: SIGKILLed while
-the day's POST is in flight, restarted on the same database, one message in the channel.
+the day's POST is in flight, restarted on the same database, one message in the channel; and
+two bot processes running on one database at once, racing for the same day's row, one message.
 
 The server's daily post is set (through the project's own `DailyService`) for the next full
 minute of the wall clock at least 15 s ahead, so this test waits up to 75 s for it. The fake
@@ -10,6 +11,8 @@ holds the POST 1.5 s; the bot is killed while it waits; the fake still creates t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import re
 import sqlite3
@@ -26,7 +29,7 @@ from bot.domain.models import DailySettings
 from bot.storage.sqlite.database import Database
 from tests.fakediscord.server import FakeDiscord, RecordedRequest
 
-from .conftest import GUILD_ID, running_bot
+from .conftest import GUILD_ID, START_TIMEOUT, running_bot
 from .test_reminder_crash import reminder_env, sigkill, wait_for
 
 pytestmark = pytest.mark.process
@@ -117,3 +120,49 @@ async def test_sigkill_mid_post_then_restart_posts_once(fake: FakeDiscord, tmp_p
     assert row["message_id"] == int(messages[0]["id"]) and row["attempts"] == 2
     assert tomorrow["local_date"] == (due + dt.timedelta(days=1)).date().isoformat()
     print(f"\nsettled {time.monotonic() - started:.1f}s after the restart; one message")
+
+
+@pytest.mark.parametrize("send_delay", [0.3, 4.0], ids=["quick", "post-outlives-lease"])
+async def test_two_processes_on_one_database_post_the_day_once(
+    fake: FakeDiscord, tmp_path: Path, send_delay: float
+) -> None:
+    """Two bots, one database, one fake Discord (two gateway sessions), both planning and
+    claiming the server's daily post: one message in the channel, one row 'sent', the next day
+    planned once. With a POST slower than the 3 s lease the other process reclaims the row
+    while the first still waits; the nonce and the footer lookup keep it to one message."""
+    channel_id = fake.guilds[GUILD_ID].channel_id
+    db_path = tmp_path / "lookback.db"
+    due, nonce = await prepare(db_path, channel_id)
+    env = reminder_env(fake, tmp_path)
+    fake.set_delay(f"/channels/{channel_id}/messages", send_delay, method="POST")
+    wait = (due - discord.utils.utcnow()).total_seconds() + 30
+
+    async with contextlib.AsyncExitStack() as stack:
+        bots = [await stack.enter_async_context(running_bot(env, tmp_path)) for _ in range(2)]
+        for bot in bots:
+            await bot.wait_for_log(r"Ready as \S+ in 1 servers", timeout=START_TIMEOUT)
+        assert fake.connected_sessions == 2
+
+        def settled() -> bool:
+            rows = read_db(db_path, "SELECT status FROM daily_posts ORDER BY id")
+            answered = all(r.status is not None for r in daily_posts(fake, channel_id))
+            return answered and [r["status"] for r in rows] == ["sent", "pending"]
+
+        await wait_for(settled, wait, "the day's post sent once and the next day planned")
+        await asyncio.sleep(send_delay + 1)  # a late second POST would show up by now
+        for bot in bots:
+            code, _ = await bot.terminate()
+            assert code == 0, bot.tail(60)
+            assert "Traceback" not in bot.stderr, bot.tail(60)
+
+    messages = daily_messages(fake, channel_id)
+    assert len(messages) == 1, messages
+    posts = daily_posts(fake, channel_id)
+    assert {p.json["nonce"] for p in posts} == {nonce}
+    if send_delay < 1:
+        assert len(posts) == 1, [p.json for p in posts]
+    (row, tomorrow) = read_db(db_path, "SELECT * FROM daily_posts ORDER BY id")
+    assert row["message_id"] == int(messages[0]["id"])
+    assert tomorrow["local_date"] == (due + dt.timedelta(days=1)).date().isoformat()
+    assert read_db(db_path, "PRAGMA integrity_check")[0][0] == "ok"
+    print(f"\nPOSTs {len(posts)}; one message; sent by {row['claimed_by']}")
