@@ -128,6 +128,18 @@ def _matches(question: TriviaQuestion, typed: str) -> bool:
     return not typed or typed in normalize(question.question) or typed in question.key
 
 
+class TriviaEditConflict(UserFacingError):
+    """Someone changed the question after this moderator opened it; nothing was saved.
+    `current` is the question as it is now (a retry based on it replaces their change)."""
+
+    def __init__(self, current: TriviaQuestion) -> None:
+        super().__init__(
+            "Someone else changed this trivia question after you opened it, so I saved "
+            "nothing. Saving your text again replaces their change."
+        )
+        self.current = current
+
+
 class TriviaModeration:
     """Moderators' changes to one server's trivia questions."""
 
@@ -300,10 +312,7 @@ class TriviaModeration:
         assert current is not None
         question = validate(snapshot(current) | fields | {"id": key})
         if seen is not None and snapshot(seen) != snapshot(current):
-            raise UserFacingError(
-                "Someone else changed this trivia question after you opened it, so I saved "
-                "nothing. Open it again to see their change."
-            )
+            raise TriviaEditConflict(current)
         new = _own_state(question, bool(old.get("hidden")))
         if _content(new) == _content(old):
             return TriviaChange("edit", key, current, current, changed=False)

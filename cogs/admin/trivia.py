@@ -21,7 +21,7 @@ from bot.domain.models import TriviaQuestion
 from bot.domain.text import clip
 from bot.errors import UserFacingError
 from bot.i18n import EN, Messages
-from bot.moderation.trivia import form_fields, source_text
+from bot.moderation.trivia import TriviaEditConflict, form_fields, source_text
 from bot.moderation.types import MODAL_TITLE_MAX, NotModerator, TriviaChange
 from bot.ui.errors import handle_component_error, user_message
 from bot.ui.language import reply_messages
@@ -164,7 +164,9 @@ class TriviaForm(discord.ui.Modal):
             raise
         except UserFacingError as exc:
             problem = user_message(exc, m) or ""
-            view = RetryView(self.cog, interaction.user.id, self.question, typed, m)
+            # After someone else's edit, a retry starts from their version (and replaces it).
+            based_on = exc.current if isinstance(exc, TriviaEditConflict) else self.question
+            view = RetryView(self.cog, interaction.user.id, based_on, typed, m)
             view.message = await respond(
                 interaction,
                 content=m._("Nothing was saved. {problem}", problem=problem),

@@ -375,3 +375,40 @@ async def test_questions_and_hidden_ones_survive_a_restart(
         "Shipped question 0?",
         "Which café did our club meet at first?",
     ]
+
+
+async def test_an_edit_made_meanwhile_is_not_overwritten_unknowingly(
+    world: World, simcord_env: Env, trivia: None
+) -> None:
+    guild, channel, fan, mod = world
+    second = guild.add_member(simcord_env.create_user("second-mod"), roles=[guild.roles["Mods"]])
+    await add(mod, channel)
+    [choice] = await mod.autocomplete(channel, "admin trivia edit", "question", "")
+    mine = await mod.slash(channel, "admin trivia edit", question=choice["value"])
+    theirs = await second.slash(channel, "admin trivia edit", question=choice["value"])
+    await second.submit_modal(theirs, FORM | {"answer": "Their answer"})
+    late = await mod.submit_modal(mine, FORM | {"answer": "My answer"})
+    assert "Someone else changed this trivia question" in seen(late)
+    assert "Their answer" in seen(await mod.slash(channel, "admin trivia list"))
+    message = late.followups[-1] if late.followups else late.response
+    again = await mod.click(message, label="Edit and try again")
+    assert defaults(again)["answer"] == "My answer"
+    saved = await mod.submit_modal(again, FORM | {"answer": "My answer"})
+    assert "Saved the trivia question" in seen(saved) and "✅ My answer" in seen(saved)
+
+
+async def test_a_japanese_moderator_gets_the_form_and_its_problems_in_japanese(
+    world: World, simcord_env: Env, trivia: None, locales: dict[int, str]
+) -> None:
+    guild, channel, fan, mod = world
+    locales[mod.id] = "ja"
+    form = await mod.slash(channel, "admin trivia add")
+    assert form.modal is not None and form.modal["title"] == "トリビア問題を追加"
+    refused = await mod.submit_modal(form, FORM | {"wrong": "Café Fujino\nThe library"})
+    text = seen(refused)
+    assert "何も保存していません。" in text and "誤答はちょうど3つ必要です" in text, text
+    message = refused.followups[-1] if refused.followups else refused.response
+    again = await mod.click(message, label="修正してやり直す")
+    added = await mod.submit_modal(again, FORM)
+    assert "トリビア問題 **Which café did our club meet at first?**" in seen(added)
+    assert "を追加しました。" in seen(added)
