@@ -134,8 +134,10 @@ class TriviaEditConflict(UserFacingError):
 
     def __init__(self, current: TriviaQuestion) -> None:
         super().__init__(
-            "Someone else changed this trivia question after you opened it, so I saved "
-            "nothing. Saving your text again replaces their change."
+            N_(
+                "Someone else changed this trivia question after you opened it, so I saved "
+                "nothing. Saving your text again replaces their change."
+            )
         )
         self.current = current
 
