@@ -16,6 +16,7 @@ from simcord import Env, InteractionResult, MemberActor
 from bot.domain.models import PackProblems, TriviaQuestion
 from bot.domain.pack import parse_trivia
 from bot.domain.trivia import REVEAL_SECONDS, ROUND_SECONDS
+from bot.moderation.trivia import form_fields
 from bot.moderation.types import NotModerator
 from cogs.trivia import START_COOLDOWN
 from tests.cogs.conftest import restart
@@ -412,3 +413,20 @@ async def test_a_japanese_moderator_gets_the_form_and_its_problems_in_japanese(
     added = await mod.submit_modal(again, FORM)
     assert "トリビア問題 **Which café did our club meet at first?**" in seen(added)
     assert "を追加しました。" in seen(added)
+
+
+async def test_the_list_is_paged_for_the_moderator_who_asked(
+    world: World, simcord_env: Env, trivia: None
+) -> None:
+    guild, channel, fan, mod = world
+    admin = simcord_env.bot.get_cog("Admin").admin
+    for n in range(10):
+        fields = form_fields(f"Club question {n}?", f"Yes {n}", "A\nB\nC", FORM["source"], False)
+        await admin.trivia.add(guild.id, mod.id, fields)
+    listed = await mod.slash(channel, "admin trivia list")
+    assert listed.ephemeral
+    text = seen(listed)
+    assert "Page 1/2" in text and "10 of its own" in text and "Club question 0?" in text
+    message = listed.followups[-1] if listed.followups else listed.response
+    turned = await mod.click(message, label="Next")
+    assert turned.acknowledged
