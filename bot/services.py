@@ -84,7 +84,8 @@ def build_services(
         # Looked up at call time: tests (and a reload) may replace the watch's methods.
         await awards.reconcile(guild_id)
 
-    moderation = AdminService(facts, settings.owner_ids, reschedule)
+    trivia = TriviaService(facts.db, lambda: load_pack(shipped_pack_path()).trivia)
+    moderation = AdminService(facts, settings.owner_ids, reschedule, trivia)
     daily = DailyService(
         facts.db,
         owner=process_owner(),
@@ -93,5 +94,4 @@ def build_services(
         shards=shards,
         transient=transient,
     )
-    trivia = TriviaService(facts.db, lambda: load_pack(shipped_pack_path()).trivia)
     return Services(facts=facts, moderation=moderation, awards=awards, daily=daily, trivia=trivia)

@@ -111,6 +111,12 @@ _FIELD_LABELS: Final = {
     "source_name_ja": N_("Japanese source"),
     "source_url_ja": N_("Japanese source URL"),
     "occasion_ja": N_("Japanese occasion"),
+    # a trivia question's
+    "question": N_("question"),
+    "wrong": N_("wrong answers"),
+    "question_ja": N_("Japanese question"),
+    "answer_ja": N_("Japanese answer"),
+    "wrong_ja": N_("Japanese wrong answers"),
 }
 _SCOPE_WORDS: Final = {
     "server": N_("this server's version"),
@@ -214,7 +220,13 @@ def describe_change(
         present = new if old is None else old
         assert present is not None
         label = m._("added") if old is None else m._("removed")
-        title = present.get("title") or present.get("name") or present.get("key") or ""
+        title = (
+            present.get("title")
+            or present.get("name")
+            or present.get("question")
+            or present.get("key")
+            or ""
+        )
         lines = [f"**{label}**: {shown(str(title), 80)}"]
         for name in _MAIN_TEXT:
             if present.get(name):
@@ -499,6 +511,8 @@ def import_plan_card(plan: ImportPlan, settings_before: GuildSettings, *, m: Mes
                 ),
             )
         )
+    if plan.trivia.questions or plan.trivia.hide:
+        fields.append((m._("Trivia questions"), _trivia_plan_lines(plan, m)))
     if plan.reminder_settings is not None:
         lines = describe_change(
             _settings_snapshot(settings_before, REMINDER_SETTINGS),
@@ -542,6 +556,31 @@ def import_plan_card(plan: ImportPlan, settings_before: GuildSettings, *, m: Mes
     )
 
 
+def _trivia_plan_lines(plan: ImportPlan, m: Messages, limit: int = 8) -> str:
+    """An import's trivia questions: how many of each, then the ones added or changed."""
+    trivia = plan.trivia
+    lines = [
+        m._(
+            "**{added}** added · **{changed}** changed · **{unchanged}** unchanged · "
+            "**{hide}** to hide",
+            added=len(trivia.added),
+            changed=len(trivia.changed),
+            unchanged=trivia.unchanged,
+            hide=len(trivia.hide),
+        )
+    ]
+    listed = [*trivia.added, *trivia.changed]
+    lines += [f"• {shown(q.question, 70)} (`{_inline(q.key, 40)}`)" for q in listed[:limit]]
+    if len(listed) > limit:
+        lines.append(_more(len(listed) - limit, m))
+    lines += [
+        f"• {m._('hide {what}', what=f'`{_inline(key, 40)}`')}" for key in trivia.hide[:limit]
+    ]
+    if len(trivia.hide) > limit:
+        lines.append(_more(len(trivia.hide) - limit, m))
+    return _clip_lines("\n".join(lines), c.EMBED_FIELD_VALUE_MAX)
+
+
 def import_result_card(result: ImportResult, *, m: Messages = EN) -> Card:
     """What an applied import changed."""
     summary = m._(
@@ -555,6 +594,14 @@ def import_result_card(result: ImportResult, *, m: Messages = EN) -> Card:
     if result.settings_changed:
         summary += " · " + m._("reminder settings updated")
     fields: tuple[tuple[str, str], ...] = ((m._("Summary"), summary),)
+    if result.trivia_added or result.trivia_changed or result.trivia_hidden:
+        trivia = m._(
+            "**{added}** added · **{changed}** changed · **{hidden}** hidden",
+            added=result.trivia_added,
+            changed=result.trivia_changed,
+            hidden=result.trivia_hidden,
+        )
+        fields += ((m._("Trivia questions"), trivia),)
     if result.notes:
         fields += ((m._("Notes"), _notes(result.notes, m)),)
     return Card(

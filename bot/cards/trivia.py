@@ -4,14 +4,17 @@ stats. Members are shown as mentions (the bot never lets them ping)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from bot import constants as c
-from bot.cards.base import Card, timestamp
-from bot.domain.models import TriviaScore
+from bot.cards.base import Card, chunks, timestamp
+from bot.domain.models import TriviaQuestion, TriviaScore
 from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.trivia import Round
-from bot.i18n import EN, Messages
+from bot.i18n import EN, N_, Messages
+from bot.moderation.types import TriviaChange
+from bot.moderation.wording import _inline, shown
 
 COLOUR_TRIVIA = 0x5B8DEF
 LETTERS = ("A", "B", "C", "D")
@@ -121,3 +124,100 @@ def stats_card(user_id: int, score: TriviaScore, rank: int, *, m: Messages = EN)
         ),
         colour=COLOUR_TRIVIA,
     )
+
+
+# -- /admin trivia: a server's own questions --------------------------------------------------
+
+LIST_PER_PAGE = 8
+
+#: What a change did to a trivia question (`{name}`: the question, named by `question_name`).
+_TRIVIA_ACTIONS: Final = {
+    "add": N_("Added the trivia question {name}."),
+    "edit": N_("Saved the trivia question {name}."),
+    "remove": N_("Removed the trivia question {name}."),
+    "hide": N_("Hidden in this server: the trivia question {name}."),
+    "unhide": N_("Asked again in this server: the trivia question {name}."),
+    "undo": N_("Undone the last change of the trivia question {name}."),
+}
+
+
+def question_name(question: TriviaQuestion | None, key: str) -> str:
+    """A question named safely for a message: **Who drew …?** (`key`)."""
+    if question is None:
+        return f"`{_inline(key)}`"
+    return f"**{shown(question.question, 80)}** (`{_inline(key)}`)"
+
+
+def trivia_change_message(change: TriviaChange, *, m: Messages = EN) -> str:
+    """One line saying what a change of a trivia question did."""
+    if not change.changed:
+        return m._("Nothing changed: that is already how it is saved.")
+    name = question_name(change.after or change.before, change.key)
+    parts = [m._(_TRIVIA_ACTIONS.get(change.action, "{name}"), name=name)]
+    if change.action == "remove" and change.after is not None:
+        parts.append(m._("The shipped version is asked again."))
+    parts.append(m._("(`/admin undo` reverts it.)"))
+    return ("" if m.lang == "ja" else " ").join(parts)
+
+
+def trivia_question_card(question: TriviaQuestion, *, m: Messages = EN) -> Card:
+    """A question as a moderator checks it: the right answer, the wrong ones, the source."""
+    lines = [f"**{shown(question.question, 300)}**", ""]
+    lines.append("✅ " + shown(question.answer, 80))
+    lines += ["❌ " + shown(wrong, 80) for wrong in question.wrong]
+    if question.spoiler:
+        lines += ["", "⚠️ " + m._("Asked only in games with spoilers.")]
+    return Card(
+        title=clip(
+            m._("Trivia question `{key}`", key=_inline(question.key, 64)), c.EMBED_TITLE_MAX
+        ),
+        description=clip("\n".join(lines), c.EMBED_DESCRIPTION_MAX),
+        source_name=safe_display(question.source_name),
+        source_url=question.source_url,
+        colour=COLOUR_TRIVIA,
+    )
+
+
+def trivia_list_pages(
+    own: Sequence[TriviaQuestion], hidden: Sequence[str], shipped: int, *, m: Messages = EN
+) -> list[Card]:
+    """This server's own questions, a few per page, and the shipped ones it hid."""
+    title = m._("This server's trivia questions")
+    summary = m._(
+        "{own} of its own · {asked} shipped questions asked · {hidden} hidden",
+        own=len(own),
+        asked=max(0, shipped - len(hidden)),
+        hidden=len(hidden),
+    )
+    footer = m._("/admin trivia add, edit, remove · /admin trivia hide for shipped ones")
+    lines = [
+        f"`{_inline(q.key, 40)}` {shown(q.question, 120)}"
+        + (" ⚠️" if q.spoiler else "")
+        + "\n└ ✅ "
+        + shown(q.answer, 80)
+        for q in own
+    ]
+    if not lines:
+        lines = [m._("None yet: /admin trivia add opens a form.")]
+    hidden_line = ""
+    if hidden:
+        hidden_line = m._("Hidden shipped questions: {keys}", keys=", ".join(
+            f"`{_inline(k, 40)}`" for k in hidden[:30]
+        ))  # fmt: skip
+        if len(hidden) > 30:
+            hidden_line += " " + m._("… and {count} more", count=len(hidden) - 30)
+    pages = chunks(lines, LIST_PER_PAGE)
+    cards = []
+    for number, page in enumerate(pages, 1):
+        parts = [summary, "", *page]
+        if number == len(pages) and hidden_line:
+            parts += ["", hidden_line]
+        cards.append(
+            Card(
+                title=title,
+                description=clip("\n".join(parts), c.EMBED_DESCRIPTION_MAX),
+                footer=f"{m._('Page {page}/{pages}', page=number, pages=len(pages))} · {footer}",
+                colour=COLOUR_TRIVIA,
+            )
+        )
+    return cards

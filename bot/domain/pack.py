@@ -358,6 +358,11 @@ _TRIVIA_FIELDS: Final = {
 }  # fmt: skip
 
 
+#: What could ping if a question or an answer were ever sent as a message's content.
+_PINGS: Final = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>|<#\d+>")
+_NO_PINGS: Final = "must not mention @everyone, @here, a member, a role or a channel"
+
+
 def parse_trivia(doc: Any, file_name: str, problems: PackProblems) -> list[TriviaQuestion]:
     """Validate a document's `trivia` section (see pack-format.md)."""
     raw_list = doc.get(TRIVIA_SECTION) if isinstance(doc, dict) else None
@@ -391,13 +396,23 @@ def parse_trivia(doc: Any, file_name: str, problems: PackProblems) -> list[Trivi
             question_ja and answer_ja and len(wrong_ja) == 3
         ):
             problems.add(f"{where} › question_ja", "needs answer_ja and 3 wrong_ja with it")
+        text = c.text("question", max_len=300)
+        for name, values in (
+            ("question", [text]), ("answer", [answer]), ("wrong", wrong),
+            ("question_ja", [question_ja]), ("answer_ja", [answer_ja]), ("wrong_ja", wrong_ja),
+        ):  # fmt: skip
+            if any(_PINGS.search(v) for v in values):
+                problems.add(f"{where} › {name}", _NO_PINGS)
+        source_url = c.url("source_url")
+        if source_url.startswith("http://"):
+            problems.add(f"{where} › source_url", "must be an https:// URL")
         question = TriviaQuestion(
             key=key,
-            question=c.text("question", max_len=300),
+            question=text,
             answer=answer,
             wrong=(*wrong, "", "", "")[:3],  # type: ignore[arg-type]
             source_name=c.text("source_name", max_len=200),
-            source_url=c.url("source_url"),
+            source_url=source_url,
             spoiler=c.flag("spoiler"),
             fact=c.text("fact", max_len=64, required=False),
             question_ja=question_ja,

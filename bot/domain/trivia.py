@@ -1,5 +1,10 @@
-"""Trivia: the questions (the pack's `trivia` section), a game's rounds and points, and the
-scores kept in the database.
+"""Trivia: the questions (the pack's `trivia` section, and each server's own), a game's rounds
+and points, and the scores kept in the database.
+
+A server's questions are the shipped ones it did not hide, with its own (added by its
+moderators: `bot.moderation.trivia`) — one of its own with a shipped question's id replaces
+that question there. They are read from the database when a game starts, so every process
+of a server asks the same questions.
 
 A game is played in one channel: each round shows one question with four answers in a shuffled
 order; each player answers once (the answer is stored at once, so the points survive a restart);
@@ -150,6 +155,18 @@ class TriviaService:
     def questions(self, value: Sequence[TriviaQuestion]) -> None:
         self._questions = tuple(value)
 
+    def shipped(self, key: str) -> TriviaQuestion | None:
+        """The shipped question with this id."""
+        return next((q for q in self.questions if q.key == key), None)
+
+    async def pool(self, guild_id: int) -> list[TriviaQuestion]:
+        """The questions a game in this server may ask: the shipped ones it did not hide,
+        its own in place of a shipped one of the same id, then the rest of its own."""
+        own = {q.key: q for q in await self.db.trivia.guild_questions(guild_id)}
+        hidden = set(await self.db.trivia.hidden_questions(guild_id))
+        pool = [own.pop(q.key, q) for q in self.questions if q.key not in hidden]
+        return pool + list(own.values())
+
     def game_by_id(self, game_id: int) -> Game | None:
         """A game running in this process."""
         return next((g for g in self.games.values() if g.id == game_id), None)
@@ -167,7 +184,7 @@ class TriviaService:
         spoiler questions only when asked for."""
         if channel_id in self.games:
             raise UserFacingError("A trivia game is already running in this channel.")
-        pool = [q for q in self.questions if spoilers or not q.spoiler]
+        pool = [q for q in await self.pool(guild_id) if spoilers or not q.spoiler]
         if not pool:
             raise UserFacingError("There are no trivia questions to ask yet.")
         chosen = self.rng.sample(pool, min(rounds, len(pool)))

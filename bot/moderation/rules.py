@@ -6,7 +6,8 @@ file) apply the very same check:
 - `event_date_problem`: the years an awards event may have (`/admin event`, imported events);
 - `reminder_role_check` / `reminder_channel_check`: what may be the reminder role or channel,
   and what would keep a reminder from pinging or arriving (warnings, shown but not refused);
-- `entry_size` and the server limits `MAX_SERVER_ENTRIES` / `MAX_SERVER_BYTES`.
+- `entry_size` and the server limits `MAX_SERVER_ENTRIES` / `MAX_SERVER_BYTES`;
+- `MAX_SERVER_TRIVIA`: a server's own trivia questions (`bot.moderation.trivia`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ EVENT_YEAR_MAX: Final = 2100
 #: A server's own entries (its versions of shipped ones included), and their text in bytes.
 MAX_SERVER_ENTRIES: Final = 5_000
 MAX_SERVER_BYTES: Final = 5_000_000
+#: A server's own trivia questions (its versions of shipped ones included).
+MAX_SERVER_TRIVIA: Final = 500
 
 #: Channel types (discord.ChannelType names) a reminder can be posted in.
 POSTABLE_CHANNELS: Final = frozenset({"text", "news"})

@@ -14,9 +14,18 @@ import aiosqlite
 from bot import constants as c
 from bot.domain import safejson
 from bot.domain.factbase import FactBase
-from bot.domain.models import AuditRecord, Entry, GuildSettings, Kind, PackProblems, Reminder
+from bot.domain.models import (
+    AuditRecord,
+    Entry,
+    GuildSettings,
+    Kind,
+    PackProblems,
+    Reminder,
+    TriviaQuestion,
+)
 from bot.domain.pack import (
     SECTIONS,
+    TRIVIA_SECTION,
     PackError,
     dump_document,
     entry_to_raw,
@@ -27,6 +36,7 @@ from bot.domain.pack import (
 from bot.domain.safety import safe_display
 from bot.domain.text import clip
 from bot.domain.timeutil import format_utc, utcnow
+from bot.domain.trivia import TriviaService
 from bot.errors import DatabaseUnavailable, NotFound, UserFacingError, database_unavailable
 from bot.i18n import EN, LANGS, N_, Messages, Text, messages
 from bot.matching.analysis import normalize
@@ -41,6 +51,7 @@ from bot.moderation.rules import (
     reminder_role_check,
     server_limit_problem,
 )
+from bot.moderation.trivia import TriviaModeration
 from bot.moderation.types import (
     _META_KEYS,
     ENTRY_KINDS,
@@ -54,6 +65,7 @@ from bot.moderation.types import (
     REMINDER_SETTINGS,
     SETTINGS,
     STATUS_ROWS,
+    TRIVIA,
     Actor,
     Change,
     Draft,
@@ -69,6 +81,7 @@ from bot.moderation.types import (
     Scope,
     SettingsChange,
     State,
+    TriviaChange,
     When,
     _Conflict,
     _settings_snapshot,
@@ -128,11 +141,14 @@ class AdminService:
         facts: FactBase,
         owner_ids: Iterable[int] = (),
         reschedule: Reschedule | None = None,
+        trivia: TriviaService | None = None,
     ) -> None:
         self.facts = facts
         self.db = facts.db
         self.owner_ids = frozenset(owner_ids)
         self._reschedule = reschedule
+        #: The server's own trivia questions (`/admin trivia`; shipped ones from `trivia`).
+        self.trivia = TriviaModeration(self.db, trivia or TriviaService(self.db, tuple))
 
     # -- who may moderate -------------------------------------------------------------------
 
@@ -615,10 +631,13 @@ class AdminService:
 
     # -- undo and history -------------------------------------------------------------------
 
-    async def undo(self, guild_id: int, actor: Actor, target: str) -> Change | SettingsChange:
-        """Restore what an entry (or a setting) was before its last change; itself audited."""
+    async def undo(
+        self, guild_id: int, actor: Actor, target: str
+    ) -> Change | SettingsChange | TriviaChange:
+        """Restore what an entry, a trivia question or a setting was before its last change;
+        itself audited."""
         kind, _, key = target.strip().partition(":")
-        if kind not in (*ENTRY_KINDS, SETTINGS) or not key:
+        if kind not in (*ENTRY_KINDS, SETTINGS, TRIVIA) or not key:
             raise NotFound("Pick what to undo from the list.")
         records = await self.db.audit_history(guild_id, limit=1, kind=kind, key=key)
         if not records:
@@ -626,6 +645,8 @@ class AdminService:
         record = records[0]
         if kind == SETTINGS:
             return await self._undo_settings(guild_id, actor, record)
+        if kind == TRIVIA:
+            return await self.trivia.undo(guild_id, actor.user_id, record)
         entry_kind = cast(Kind, kind)
         current = await self._state(entry_kind, key, guild_id)
         if current == record.old:
@@ -807,11 +828,13 @@ class AdminService:
     # -- export and import ------------------------------------------------------------------
 
     async def export_document(self, guild_id: int, guild_name: str) -> tuple[str, bytes, int]:
-        """This server's own entries, hidden entries and settings in the content pack format.
+        """This server's own entries and trivia questions, hidden entries and settings in the
+        content pack format.
 
-        Returns (file name, UTF-8 bytes, number of entries).
+        Returns (file name, UTF-8 bytes, number of entries and questions).
         """
         rows = await self.db.guild_rows(guild_id)
+        trivia, hidden_trivia = await self.trivia.export_part(guild_id)
         settings = await self.db.guild_settings(guild_id)
         now = utcnow()
         doc = to_document(
@@ -830,9 +853,12 @@ class AdminService:
                 "language": settings.language,
             },
             "hidden": [{"kind": k, "id": key} for k, key in await self.db.hidden_keys(guild_id)],
+            "hidden_trivia": hidden_trivia,
         }
+        if trivia:
+            doc[TRIVIA_SECTION] = trivia
         name = f"lookback-server-{guild_id}-{now:%Y%m%d}.json"
-        return name, dump_document(doc).encode("utf-8"), len(rows)
+        return name, dump_document(doc).encode("utf-8"), len(rows) + len(trivia)
 
     async def plan_import(
         self,
@@ -864,12 +890,13 @@ class AdminService:
         if not isinstance(doc, dict):
             return ImportPlan(name, (Text(N_("{file}: must hold a JSON object"), file=name),))
         count = 0
-        for section in SECTIONS:
+        for section in (*SECTIONS, TRIVIA_SECTION):
             items = doc.get(section)
             count += len(items) if isinstance(items, list) else 0
         server = doc.get("server")
-        if isinstance(server, dict) and isinstance(server.get("hidden"), list):
-            count += len(server["hidden"])
+        for part in ("hidden", "hidden_trivia"):
+            if isinstance(server, dict) and isinstance(server.get(part), list):
+                count += len(server[part])
         if count > MAX_IMPORT_ENTRIES:
             too_many = Text(
                 N_("{file}: has {count} entries; at most {most}"),
@@ -880,8 +907,10 @@ class AdminService:
             return ImportPlan(name, (too_many,))
         problems: list[Said] = []
         entries: tuple[Entry, ...] = ()
+        questions: tuple[TriviaQuestion, ...] = ()
         try:
-            entries = parse_pack_document(doc, name, guild_id=guild_id).entries
+            pack = parse_pack_document(doc, name, guild_id=guild_id)
+            entries, questions = pack.entries, pack.trivia
         except PackError as exc:
             problems += exc.problems
         for entry in entries:
@@ -894,6 +923,14 @@ class AdminService:
             guild_id, name, server, known, problems
         )
         problems += await self._synopsis_problems(guild_id, name, doc.get("synopsis"))
+        trivia = await self.trivia.plan(
+            guild_id,
+            questions,
+            server.get("hidden_trivia") if isinstance(server, dict) else None,
+            f"{name} › server",
+            problems,
+            notes,
+        )
         if problems:
             return ImportPlan(name, tuple(problems))
         added: list[Entry] = []
@@ -925,6 +962,7 @@ class AdminService:
             settings,
             tuple(notes),
             usage,
+            trivia,
         )
 
     async def _plan_server_block(
@@ -1128,6 +1166,7 @@ class AdminService:
                             conn=conn,
                         )
                         settings_changed = True
+                trivia = await self.trivia.apply(conn, guild_id, actor_id, plan.trivia)
         except sqlite3.Error as exc:
             log.warning("Import into %s failed and was rolled back: %s", guild_id, exc)
             raise DatabaseUnavailable(
@@ -1146,7 +1185,9 @@ class AdminService:
             changed,
             hidden,
         )
-        return ImportResult(added, changed, unchanged, hidden, settings_changed, plan.notes)
+        return ImportResult(
+            added, changed, unchanged, hidden, settings_changed, plan.notes, *trivia
+        )
 
 
 class _Known:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-from bot.domain.models import Entry, GuildSettings, Kind, Reminder
+from bot.domain.models import Entry, GuildSettings, Kind, Reminder, TriviaQuestion
 from bot.errors import UserFacingError
 from bot.i18n import N_, Messages, Text
 
@@ -28,6 +28,7 @@ MODAL_TITLE_MAX: Final = 45
 TEXT_INPUT_MAX: Final = 4000
 
 SETTINGS: Final = "settings"  # the audit kind of a server's settings
+TRIVIA: Final = "trivia"  # the audit kind of a server's trivia questions (`bot.moderation.trivia`)
 REMINDER_SETTINGS: Final = "reminders"  # its keys
 MODERATOR_SETTINGS: Final = "moderator-role"
 ENTRY_KINDS: Final[tuple[Kind, ...]] = ("fact", "quote", "synopsis", "awards")
@@ -38,6 +39,7 @@ KIND_WORDS: Final[dict[str, str]] = {
     "synopsis": N_("synopsis section"),
     "awards": N_("awards event"),
     SETTINGS: N_("settings"),
+    TRIVIA: N_("trivia question"),
 }
 _META_KEYS: Final = ("scope", "hidden")
 
@@ -193,6 +195,8 @@ class ImportPlan:
     notes: tuple[Said, ...] = ()
     #: This server's own entries and their bytes of text once the file is imported.
     usage_after: tuple[int, int] = (0, 0)
+    #: The file's trivia questions (its `trivia` section), and what they would change.
+    trivia: TriviaPlan = field(default_factory=lambda: TriviaPlan())
 
     @property
     def ok(self) -> bool:
@@ -202,7 +206,43 @@ class ImportPlan:
     @property
     def has_changes(self) -> bool:
         """True when applying it would change anything."""
-        return bool(self.added or self.changed or self.hide or self.reminder_settings)
+        return bool(
+            self.added
+            or self.changed
+            or self.hide
+            or self.reminder_settings
+            or self.trivia.has_changes
+        )
+
+
+@dataclass(frozen=True)
+class TriviaPlan:
+    """The trivia part of an import: the file's questions (as this server's own), and the
+    shipped questions it hides (`server.hidden_trivia`)."""
+
+    questions: tuple[TriviaQuestion, ...] = ()
+    added: tuple[TriviaQuestion, ...] = ()
+    changed: tuple[TriviaQuestion, ...] = ()
+    unchanged: int = 0
+    hide: tuple[str, ...] = ()
+    #: This server's own questions once the file is imported.
+    count_after: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying it would change any question."""
+        return bool(self.added or self.changed or self.hide)
+
+
+@dataclass(frozen=True)
+class TriviaChange:
+    """What one command did to one trivia question of a server (as the server sees it)."""
+
+    action: str
+    key: str
+    before: TriviaQuestion | None
+    after: TriviaQuestion | None
+    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -215,6 +255,9 @@ class ImportResult:
     hidden: int = 0
     settings_changed: bool = False
     notes: tuple[Said, ...] = field(default_factory=tuple)
+    trivia_added: int = 0
+    trivia_changed: int = 0
+    trivia_hidden: int = 0
 
 
 def _settings_snapshot(settings: GuildSettings, key: str) -> dict[str, Any]:

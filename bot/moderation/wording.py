@@ -88,6 +88,9 @@ _FRIENDLY_FIELDS: Final = {
     "name_ja": N_("Japanese name"),
     "outcome_ja": N_("Japanese outcome"),
     "occasion_ja": N_("Japanese occasion"),
+    # a trivia question's (`/admin trivia` form)
+    "question": N_("Question"),
+    "wrong": N_("Wrong answers"),
 }
 #: The fields whose pack names read well in English but not in another language (after the
 #: ones above, so `title_ja` is named before `title`).
@@ -219,6 +222,21 @@ _PACK_MESSAGES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
             N_("{where}: must be {version} (got {got})"),
         ),
         (r"must be (?P<value>'[^']*')", N_("{where}: must be {value}")),
+        # the `trivia` section
+        (r"must list exactly 3 wrong answers", N_("{where}: must list exactly 3 wrong answers")),
+        (
+            r"must differ from each other and from the answer",
+            N_("{where}: must differ from each other and from the answer"),
+        ),
+        (
+            r"needs answer_ja and 3 wrong_ja with it",
+            N_("{where}: needs answer_ja and 3 wrong_ja with it"),
+        ),
+        (r"must be an https:// URL", N_("{where}: must be an https:// URL")),
+        (
+            r"must not mention @everyone, @here, a member, a role or a channel",
+            N_("{where}: must not mention @everyone, @here, a member, a role or a channel"),
+        ),
     )
 )
 
@@ -241,6 +259,7 @@ _KIND_LABELS: Final = {
     "Quote": N_("Quote"),
     "Synopsis": N_("Synopsis"),
     "Awards event": N_("Awards event"),
+    "Trivia question": N_("Trivia question"),
 }
 
 
@@ -268,7 +287,7 @@ def _record_title(record: AuditRecord, m: Messages = EN) -> str:
         return m._(_SETTINGS_TITLES.get(record.key, _SETTINGS_TITLES[REMINDER_SETTINGS]))
     for snapshot in (record.new, record.old):
         if snapshot:
-            title = snapshot.get("title") or snapshot.get("name")
+            title = snapshot.get("title") or snapshot.get("name") or snapshot.get("question")
             if isinstance(title, str) and title:
                 return title
     return record.key

@@ -38,6 +38,8 @@ TABLES: Final = (
     "daily_posted",
     "trivia_games",
     "trivia_answers",
+    "trivia_questions",
+    "trivia_hidden",
 )
 #: Rows per batch, read and written.
 BATCH: Final = 5000

@@ -35,6 +35,7 @@ from bot.domain.models import (
     Rotation,
     Subscription,
     TriviaGame,
+    TriviaQuestion,
     TriviaScore,
 )
 
@@ -238,6 +239,28 @@ class TriviaStorage(Protocol):
     ) -> list[TriviaScore]: ...
     async def player(self, guild_id: int, user_id: int) -> TriviaScore: ...
     async def rank(self, guild_id: int, points: int) -> int: ...
+    async def guild_questions(self, guild_id: int) -> list[TriviaQuestion]: ...
+    async def guild_question(self, guild_id: int, key: str) -> TriviaQuestion | None: ...
+    async def count_questions(self, guild_id: int) -> int: ...
+    async def save_question(
+        self,
+        guild_id: int,
+        question: TriviaQuestion,
+        actor: int | None = None,
+        conn: Transaction | None = None,
+    ) -> None: ...
+    async def delete_question(
+        self, guild_id: int, key: str, conn: Transaction | None = None
+    ) -> bool: ...
+    async def hidden_questions(self, guild_id: int) -> list[str]: ...
+    async def set_question_hidden(
+        self,
+        guild_id: int,
+        key: str,
+        hidden: bool,
+        actor: int | None = None,
+        conn: Transaction | None = None,
+    ) -> None: ...
 
 
 class Storage(Protocol):

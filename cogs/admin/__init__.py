@@ -1,4 +1,5 @@
-"""/admin — moderators change this server's facts, quotes, synopsis, awards events and reminders.
+"""/admin — moderators change this server's facts, quotes, synopsis, awards events, reminders
+and trivia questions.
 
 Who may use it is checked twice: `default_permissions(manage_guild=True)` hides the group from
 members without Manage Server, and a run-time check (`Admin.interaction_check`, and again in
@@ -22,6 +23,7 @@ from cogs.admin.daily import DailyCommands
 from cogs.admin.events import EventCommands
 from cogs.admin.records import RecordCommands
 from cogs.admin.reminders import ReminderCommands
+from cogs.admin.trivia import TriviaCommands
 
 
 @app_commands.guild_only()
@@ -34,6 +36,7 @@ class Admin(
     ReminderCommands,
     RecordCommands,
     DailyCommands,
+    TriviaCommands,
     commands.GroupCog,
     group_name=_("admin"),
     group_description=_("Moderators: this server's facts, quotes, events and reminders."),

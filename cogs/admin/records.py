@@ -26,6 +26,7 @@ from bot.moderation.types import (
     EXPORT_COOLDOWN,
     IMPORT_COOLDOWN,
     SettingsChange,
+    TriviaChange,
 )
 from bot.ui.language import reply_messages
 from bot.ui.respond import NO_PINGS, respond
@@ -41,6 +42,7 @@ from cogs.admin._views import (
     ConfirmView,
     ModeratorPagesView,
 )
+from cogs.admin.trivia import show_change as show_trivia_change
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,8 @@ class RecordCommands(AdminBase):
                 card=settings_card(result.after, m=m),
                 ephemeral=True,
             )
+        elif isinstance(result, TriviaChange):
+            await show_trivia_change(interaction, result)
         else:
             await self._show_change(interaction, result)
 

@@ -1,12 +1,14 @@
-"""The trivia tables on PostgreSQL: games and answers (points); as `bot.storage.sqlite.trivia`."""
+"""The trivia tables on PostgreSQL: games and answers (points), a server's own questions and
+the shipped ones it hid; as `bot.storage.sqlite.trivia`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.models import TriviaGame, TriviaScore
-from bot.domain.timeutil import format_utc, parse_utc
+from bot.domain.models import TriviaGame, TriviaQuestion, TriviaScore
+from bot.domain.timeutil import format_utc, now_iso, parse_utc
 
 if TYPE_CHECKING:
     from bot.storage.postgres.connection import PostgresConnection
@@ -35,6 +37,35 @@ def _row_to_game(row: Any) -> TriviaGame:
 
 def _score(row: Any) -> TriviaScore:
     return TriviaScore(*(int(v) for v in row))
+
+
+def _row_to_question(row: Any) -> TriviaQuestion:
+    wrong = tuple(json.loads(row["wrong"]))
+    return TriviaQuestion(
+        key=row["key"],
+        question=row["question"],
+        answer=row["answer"],
+        wrong=(wrong[0], wrong[1], wrong[2]),
+        source_name=row["source_name"],
+        source_url=row["source_url"],
+        spoiler=bool(row["spoiler"]),
+        question_ja=row["question_ja"],
+        answer_ja=row["answer_ja"],
+        wrong_ja=tuple(json.loads(row["wrong_ja"])),
+    )
+
+
+_SAVE_QUESTION = (
+    "INSERT INTO trivia_questions (guild_id, key, question, answer, wrong, spoiler, source_name,"
+    " source_url, question_ja, answer_ja, wrong_ja, updated_by, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (guild_id, key) DO UPDATE SET question = excluded.question,"
+    " answer = excluded.answer, wrong = excluded.wrong, spoiler = excluded.spoiler,"
+    " source_name = excluded.source_name, source_url = excluded.source_url,"
+    " question_ja = excluded.question_ja, answer_ja = excluded.answer_ja,"
+    " wrong_ja = excluded.wrong_ja, updated_by = excluded.updated_by,"
+    " updated_at = excluded.updated_at"
+)
 
 
 class TriviaStore:
@@ -159,3 +190,82 @@ class TriviaStore:
             (guild_id, points),
         )
         return 1 + int(value or 0)
+
+    # -- a server's own questions, and the shipped ones it hid --------------------------------
+
+    async def guild_questions(self, guild_id: int) -> list[TriviaQuestion]:
+        """A server's own questions, by key."""
+        rows = await self._db._fetch(
+            "SELECT * FROM trivia_questions WHERE guild_id = ? ORDER BY key", (guild_id,)
+        )
+        return [_row_to_question(r) for r in rows]
+
+    async def guild_question(self, guild_id: int, key: str) -> TriviaQuestion | None:
+        """One of a server's own questions."""
+        row = await self._db._fetchrow(
+            "SELECT * FROM trivia_questions WHERE guild_id = ? AND key = ?", (guild_id, key)
+        )
+        return _row_to_question(row) if row else None
+
+    async def count_questions(self, guild_id: int) -> int:
+        """How many questions of its own a server has."""
+        value = await self._db._fetchval(
+            "SELECT COUNT(*) FROM trivia_questions WHERE guild_id = ?", (guild_id,)
+        )
+        return int(value or 0)
+
+    async def save_question(
+        self, guild_id: int, question: TriviaQuestion, actor: int | None = None, conn: Any = None
+    ) -> None:
+        """Add or replace one of a server's own questions (inside `conn`'s transaction)."""
+        values = (
+            guild_id,
+            question.key,
+            question.question,
+            question.answer,
+            json.dumps(list(question.wrong), ensure_ascii=False),
+            int(question.spoiler),
+            question.source_name,
+            question.source_url,
+            question.question_ja,
+            question.answer_ja,
+            json.dumps(list(question.wrong_ja), ensure_ascii=False),
+            actor,
+            now_iso(),
+        )
+        await self._db._run(_SAVE_QUESTION, values, conn)
+
+    async def delete_question(self, guild_id: int, key: str, conn: Any = None) -> bool:
+        """Delete one of a server's own questions; False when there was none."""
+        changed = await self._db._run(
+            "DELETE FROM trivia_questions WHERE guild_id = ? AND key = ?", (guild_id, key), conn
+        )
+        return changed > 0
+
+    async def hidden_questions(self, guild_id: int) -> list[str]:
+        """The keys of the shipped questions a server hid, sorted."""
+        rows = await self._db._fetch(
+            "SELECT key FROM trivia_hidden WHERE guild_id = ? ORDER BY key", (guild_id,)
+        )
+        return [r[0] for r in rows]
+
+    async def set_question_hidden(
+        self,
+        guild_id: int,
+        key: str,
+        hidden: bool,
+        actor: int | None = None,
+        conn: Any = None,
+    ) -> None:
+        """Hide or show a shipped question in one server."""
+        if hidden:
+            await self._db._run(
+                "INSERT INTO trivia_hidden (guild_id, key, hidden_by, hidden_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (guild_id, key, actor, now_iso()),
+                conn,
+            )
+        else:
+            await self._db._run(
+                "DELETE FROM trivia_hidden WHERE guild_id = ? AND key = ?", (guild_id, key), conn
+            )

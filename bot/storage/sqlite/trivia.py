@@ -1,14 +1,16 @@
-"""The trivia tables: games and answers (points)."""
+"""The trivia tables: games and answers (points); a server's own questions and the shipped
+ones it hid."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.domain.models import TriviaGame, TriviaScore
-from bot.domain.timeutil import format_utc, parse_utc
+from bot.domain.models import TriviaGame, TriviaQuestion, TriviaScore
+from bot.domain.timeutil import format_utc, now_iso, parse_utc
 from bot.storage.sqlite.connection import _run
 
 if TYPE_CHECKING:
@@ -34,6 +36,57 @@ def _row_to_game(row: aiosqlite.Row) -> TriviaGame:
         status=row["status"],
         started_at=started,
     )
+
+
+def _row_to_question(row: Any) -> TriviaQuestion:
+    wrong = tuple(json.loads(row["wrong"]))
+    return TriviaQuestion(
+        key=row["key"],
+        question=row["question"],
+        answer=row["answer"],
+        wrong=(wrong[0], wrong[1], wrong[2]),
+        source_name=row["source_name"],
+        source_url=row["source_url"],
+        spoiler=bool(row["spoiler"]),
+        question_ja=row["question_ja"],
+        answer_ja=row["answer_ja"],
+        wrong_ja=tuple(json.loads(row["wrong_ja"])),
+    )
+
+
+def question_values(guild_id: int, question: TriviaQuestion, actor: int | None) -> tuple[Any, ...]:
+    """A question's row values, in `_QUESTION_COLUMNS`' order."""
+    return (
+        guild_id,
+        question.key,
+        question.question,
+        question.answer,
+        json.dumps(list(question.wrong), ensure_ascii=False),
+        int(question.spoiler),
+        question.source_name,
+        question.source_url,
+        question.question_ja,
+        question.answer_ja,
+        json.dumps(list(question.wrong_ja), ensure_ascii=False),
+        actor,
+        now_iso(),
+    )
+
+
+_QUESTION_COLUMNS = (
+    "guild_id, key, question, answer, wrong, spoiler, source_name, source_url, question_ja,"
+    " answer_ja, wrong_ja, updated_by, updated_at"
+)
+_SAVE_QUESTION = (
+    f"INSERT INTO trivia_questions ({_QUESTION_COLUMNS})"  # noqa: S608 (constant columns)
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (guild_id, key) DO UPDATE SET question = excluded.question,"
+    " answer = excluded.answer, wrong = excluded.wrong, spoiler = excluded.spoiler,"
+    " source_name = excluded.source_name, source_url = excluded.source_url,"
+    " question_ja = excluded.question_ja, answer_ja = excluded.answer_ja,"
+    " wrong_ja = excluded.wrong_ja, updated_by = excluded.updated_by,"
+    " updated_at = excluded.updated_at"
+)
 
 
 class TriviaStore:
@@ -174,3 +227,84 @@ class TriviaStore:
         ) as cur:
             row = await cur.fetchone()
         return 1 + (int(row[0]) if row else 0)
+
+    # -- a server's own questions, and the shipped ones it hid --------------------------------
+
+    async def guild_questions(self, guild_id: int) -> list[TriviaQuestion]:
+        """A server's own questions, by key."""
+        async with self._conn.execute(
+            "SELECT * FROM trivia_questions WHERE guild_id = ? ORDER BY key", (guild_id,)
+        ) as cur:
+            return [_row_to_question(r) for r in await cur.fetchall()]
+
+    async def guild_question(self, guild_id: int, key: str) -> TriviaQuestion | None:
+        """One of a server's own questions."""
+        async with self._conn.execute(
+            "SELECT * FROM trivia_questions WHERE guild_id = ? AND key = ?", (guild_id, key)
+        ) as cur:
+            row = await cur.fetchone()
+        return _row_to_question(row) if row else None
+
+    async def count_questions(self, guild_id: int) -> int:
+        """How many questions of its own a server has."""
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM trivia_questions WHERE guild_id = ?", (guild_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def save_question(
+        self,
+        guild_id: int,
+        question: TriviaQuestion,
+        actor: int | None = None,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """Add or replace one of a server's own questions (inside `conn`'s transaction)."""
+        values = question_values(guild_id, question, actor)
+        if conn is not None:
+            await _run(conn, _SAVE_QUESTION, values)
+            return
+        async with self._db.transaction(guild_id=guild_id) as own:
+            await _run(own, _SAVE_QUESTION, values)
+
+    async def delete_question(
+        self, guild_id: int, key: str, conn: aiosqlite.Connection | None = None
+    ) -> bool:
+        """Delete one of a server's own questions; False when there was none."""
+        sql, params = "DELETE FROM trivia_questions WHERE guild_id = ? AND key = ?", (guild_id, key)
+        if conn is not None:
+            return await _run(conn, sql, params) > 0
+        async with self._db.transaction(guild_id=guild_id) as own:
+            return await _run(own, sql, params) > 0
+
+    async def hidden_questions(self, guild_id: int) -> list[str]:
+        """The keys of the shipped questions a server hid, sorted."""
+        async with self._conn.execute(
+            "SELECT key FROM trivia_hidden WHERE guild_id = ? ORDER BY key", (guild_id,)
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    async def set_question_hidden(
+        self,
+        guild_id: int,
+        key: str,
+        hidden: bool,
+        actor: int | None = None,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """Hide or show a shipped question in one server."""
+        if hidden:
+            sql = (
+                "INSERT OR IGNORE INTO trivia_hidden (guild_id, key, hidden_by, hidden_at)"
+                " VALUES (?, ?, ?, ?)"
+            )
+            params: tuple[Any, ...] = (guild_id, key, actor, now_iso())
+        else:
+            sql = "DELETE FROM trivia_hidden WHERE guild_id = ? AND key = ?"
+            params = (guild_id, key)
+        if conn is not None:
+            await _run(conn, sql, params)
+            return
+        async with self._db.transaction(guild_id=guild_id) as own:
+            await _run(own, sql, params)
