@@ -355,7 +355,7 @@ def test_no_two_facts_claim_the_same_alias() -> None:
 
 # -- upgrading a database from the previous pack -----------------------------------------------
 
-PREVIOUS_PACK_COMMIT = "2f995e1"  # pack 2026.12.02, the release before this one
+PREVIOUS_PACK_COMMIT = "54b06e7"  # pack 2026.12.02.3, the release before this one
 
 
 def _previous_pack(folder: Path) -> Path:
