@@ -240,6 +240,11 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
         ja = json.loads(japanese.read_text("utf-8"))["cases"]
         sets["ja tuning"] = [c for c in ja if not held_out(c)]
         sets["ja held-out"] = [c for c in ja if held_out(c)]
+    recall = ROOT / "tests" / "data" / "questions_recall.json"
+    if recall.is_file():  # written for the recall round, split like the fan questions
+        own = json.loads(recall.read_text("utf-8"))["cases"]
+        sets["recall tuning"] = [c for c in own if not held_out(c)]
+        sets["recall held-out"] = [c for c in own if held_out(c)]
     negatives = ROOT / "tests" / "data" / "negatives.json"
     if negatives.is_file():
         sets["negatives"] = json.loads(negatives.read_text("utf-8"))["cases"]

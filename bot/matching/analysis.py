@@ -20,7 +20,7 @@ _STOP_WORDS: Final = frozenset(
     lookback film's movie's name names called call info information detail details fact facts
     thing things stuff question questions answer someone anyone something anything exactly
     actually up u ur ppl guy think thinks thought during result results kind sort random while
-    even
+    even gonna wanna gotta kinda sorta hate hates hated
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
@@ -34,6 +34,9 @@ _CHATTER: Final = frozenset(
 # Canonical word for each group of synonyms (stemmed on both sides, so any form maps).
 _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("film", "movie", "anime", "flick"),
+    # A question word with "is" run in ("whos voicing…", "wheres it streaming").
+    ("who", "whos", "whom"),
+    ("where", "wheres"),
     ("direct", "director", "directed", "directing", "directs", "helmed", "helm", "helmer"),
     ("music", "composer", "compose", "composed", "score", "scored", "soundtrack", "ost", "bgm"),
     ("song", "sing", "sings", "sang", "sung", "singer", "vocalist", "vocals"),
@@ -99,6 +102,9 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("studio", "studios", "company", "production-house"),
     ("animate", "animated", "animation", "animating", "animator", "animators"),
     ("university", "uni", "college", "universities"),
+    ("newspaper", "paper", "newspapers", "papers", "newsletter"),
+    ("independent", "indie", "indies"),
+    ("sequel", "sequels", "continuation"),
     ("screen", "screened", "screening", "screenings", "shown", "showing", "showed"),
     # Not "cost": what a ticket or a book costs is not what the film cost to make.
     ("budget", "budgets", "budgeted"),
@@ -177,6 +183,7 @@ _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("字幕", "subtitles"),
     ("配信", "streaming"),
     ("アマプラ", "prime video"),
+    ("ネトフリ", "netflix"),
     ("プライムビデオ", "prime video"),
     ("見れ", "watch"),
     ("観れ", "watch"),
@@ -246,6 +253,8 @@ _MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
 _PHRASES: Final = (
     ("academy", re.compile(r"\bacademy awards?\b"), "oscar"),
     ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
+    # A video game is not a video and a game ("prime video", "gamesradar").
+    ("game", re.compile(r"\bvideo ?games?\b"), "videogame"),
     ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
     ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
     ("out", re.compile(r"\b(came|come|comes|put|puts) out\b"), "release"),
@@ -271,6 +280,15 @@ _PHRASES: Final = (
         re.compile(r"\b(first|given|full|last|family|sur|real) ?names?\b|\bsurnames?\b"),
         "fullname",
     ),
+    # "when" inside a sentence, before its subject ("did they like it when it came out"),
+    # is not a "when" question: it is dropped.
+    (
+        "when",
+        re.compile(r"(?<=[a-z0-9] )when (?=(it|its|she|he|they|i|you|we|her|his|their)\b)"),
+        "",
+    ),
+    # A number right after the title asks for a sequel ("is there a look back 2").
+    ("back", re.compile(r"\blook ?back (2|ii|two)\b"), "look back sequel"),
     # In Look Back, "the two girls" are always the two leads.
     (
         "girls",
@@ -280,6 +298,8 @@ _PHRASES: Final = (
 )
 # "season 3", "part 2": the number says which one, so it stays with its word ("season3").
 # "1 billion" is not "2 billion": an amount stays with its scale ("1billion").
+# "制作会社どこ": どこ after a company word asks which company (bot.matching.asked), not where.
+_COMPANY_WHERE = re.compile(r"(会社|スタジオ|配給|出版社?|レーベル)(は|って|が)?どこ")
 _NUMBERED = re.compile(r"\b(season|part|volume|vol|episode|ep|chapter|arc|book) (\d{1,3})\b")
 _AMOUNT = re.compile(r"\b(\d{1,4}) (billion|million)\b")
 
@@ -328,6 +348,8 @@ def normalize(text: str) -> str:
     for keyword, pattern, replacement in _PHRASES:
         if keyword in text:
             text = pattern.sub(replacement, text)
+    if "どこ" in text:
+        text = _COMPANY_WHERE.sub(r"\1 ", text)
     text = " ".join(_LATIN_OR_CJK.findall(text))
     if any(c.isdigit() for c in text):
         text = _AMOUNT.sub(r"\1\2", _NUMBERED.sub(r"\1\2", text))
