@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -328,13 +329,18 @@ def off_topic_share(counts: dict[str, int]) -> float:
     return counts["false"] / off_topic if off_topic else 0.0
 
 
-def choose_threshold(tuning: list[Outcome]) -> float:
+def choose_threshold(tuning: list[Outcome], negatives: Sequence[Outcome] = ()) -> float:
     """The lowest threshold (most answers) with at most MAX_WRONG_SHARE wrong answers on
     tuning, and at most MAX_WRONG_SHARE of its off-topic questions answered (the off-topic ones
-    are judged apart: an answer to a question about something else is the worst mistake)."""
+    are judged apart: an answer to a question about something else is the worst mistake), and
+    at most MAX_WRONG_SHARE of the negative set answered (the project's target for it)."""
     for threshold in THRESHOLDS:
         counts = tally(tuning, threshold)
-        if wrong_share(counts) <= MAX_WRONG_SHARE and off_topic_share(counts) <= MAX_WRONG_SHARE:
+        if (
+            wrong_share(counts) <= MAX_WRONG_SHARE
+            and off_topic_share(counts) <= MAX_WRONG_SHARE
+            and off_topic_share(tally(list(negatives), threshold)) <= MAX_WRONG_SHARE
+        ):
             return threshold
     return THRESHOLDS[-1]
 
@@ -354,9 +360,10 @@ async def calibration() -> list[str]:
         finally:
             await service.close()
     tuning = [o for name in TUNING_SETS for o in found.get(name, [])]
-    chosen = choose_threshold(tuning)
+    chosen = choose_threshold(tuning, found.get("negatives", []))
     lines.append(
-        "Tuning split (paraphrase + fan tuning + ja tuning) across thresholds: "
+        "Tuning split (paraphrase + fan tuning + ja tuning) across thresholds, chosen with the "
+        "negatives answered at most 1%: "
         "precision = right / answered, recall = right / answerable, "
         "wrong = (wrong + off-topic answered) / questions"
     )

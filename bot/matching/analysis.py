@@ -27,7 +27,9 @@ _STOP_WORDS: Final = frozenset(
 _CHATTER: Final = frozenset(
     """
     hey hi hello yo bot bots thanks thank thx ty ok okay pls plz please lol lmao rn quick q
-    so um uh hmm wait btw guys everyone here
+    so um uh hmm wait btw guys everyone here ngl tbh fr imo imho idk omg bruh bro dude smh
+    lowkey highkey literally basically yall fam wondering wonder curious confused remind
+    again explain explained
     """.split()  # noqa: SIM905
 )
 

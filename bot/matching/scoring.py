@@ -33,4 +33,4 @@ ASKED_BONUS: Final = 0.03
 # A question naming another work: the share of its other words (what it asks) its answer may
 # leave unexplained (bot.matching.index.Matcher._asks_more_than).
 MISSING_ASKED_SHARE: Final = 0.25
-ASKED_PENALTY: Final = 0.06
+ASKED_PENALTY: Final = 0.03
