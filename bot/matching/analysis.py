@@ -378,10 +378,14 @@ _LONG_STOP_WORDS: Final = tuple(w for w in _STOP_WORDS | _CHATTER if len(w) >= 4
 
 @lru_cache(maxsize=4096)
 def _is_misspelt_stop_word(word: str) -> bool:
-    """'waht', 'wehre': one swapped or wrong letter from a stop word."""
+    """'waht', 'wehre', 'whta', 'thnk': two letters swapped, or one missing or extra, in a stop
+    word. Not one letter changed: that makes another word ("tall" is not "tell")."""
     if not word.isascii() or len(word) < 4:
         return False
-    return any(OSA.distance(word, stop) <= 1 for stop in _LONG_STOP_WORDS)
+    return any(
+        OSA.distance(word, stop) <= 1 and (len(word) != len(stop) or sorted(word) == sorted(stop))
+        for stop in _LONG_STOP_WORDS
+    )
 
 
 def _is_cjk(token: str) -> bool:
