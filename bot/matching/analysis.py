@@ -29,7 +29,7 @@ _CHATTER: Final = frozenset(
     hey hi hello yo bot bots thanks thank thx ty ok okay pls plz please lol lmao rn quick q
     so um uh hmm wait btw guys everyone here ngl tbh fr imo imho idk omg bruh bro dude smh
     lowkey highkey literally basically yall fam wondering wonder curious confused remind
-    again explain explained
+    again explain explained r wat wut abt bc cuz coz tho
     """.split()  # noqa: SIM905
 )
 
@@ -254,12 +254,17 @@ _MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
 # Each phrase has a cheap keyword: its pattern only runs on text that contains it.
 _PHRASES: Final = (
     ("academy", re.compile(r"\bacademy awards?\b"), "oscar"),
-    ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
+    # (with the usual one-letter slips of the phrase's second word: "box offcie", "came otu")
+    (
+        "box",
+        re.compile(r"\bbox[\s-]?(office|offcie|ofice|offce|offic|offise|oficce|offiec)\b"),
+        "boxoffice",
+    ),
     # A video game is not a video and a game ("prime video", "gamesradar").
     ("game", re.compile(r"\bvideo ?games?\b"), "videogame"),
     ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
     ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
-    ("out", re.compile(r"\b(came|come|comes|put|puts) out\b"), "release"),
+    ("o", re.compile(r"\b(came|come|comes|put|puts|cam|coem) (out|otu|uot|ou)\b"), "release"),
     ("hit", re.compile(r"\bhit theaters\b"), "release"),
     ("jump", re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
     # Oscar categories other than Animated Feature: a word the fact base cannot explain.
