@@ -306,7 +306,7 @@ _PHRASES: Final = (
 # "season 3", "part 2": the number says which one, so it stays with its word ("season3").
 # "1 billion" is not "2 billion": an amount stays with its scale ("1billion").
 # "制作会社どこ": どこ after a company word asks which company (bot.matching.asked), not where.
-_COMPANY_WHERE = re.compile(r"(会社|スタジオ|配給|出版社?|レーベル)(は|って|が)?どこ")
+_COMPANY_WHERE = re.compile(r"(会社|スタジオ|配給|出版社?|レーベル) ?(は|って|が)? ?どこ")
 _NUMBERED = re.compile(r"\b(season|part|volume|vol|episode|ep|chapter|arc|book) (\d{1,3})\b")
 _AMOUNT = re.compile(r"\b(\d{1,4}) (billion|million)\b")
 
@@ -355,8 +355,6 @@ def normalize(text: str) -> str:
     for keyword, pattern, replacement in _PHRASES:
         if keyword in text:
             text = pattern.sub(replacement, text)
-    if "どこ" in text:
-        text = _COMPANY_WHERE.sub(r"\1 ", text)
     text = " ".join(_LATIN_OR_CJK.findall(text))
     if any(c.isdigit() for c in text):
         text = _AMOUNT.sub(r"\1\2", _NUMBERED.sub(r"\1\2", text))
@@ -433,6 +431,8 @@ def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     norm = normalize(text)
     if not norm.isascii():
+        if "どこ" in norm:
+            norm = _COMPANY_WHERE.sub(r"\1 ", norm)
         norm = _english_terms(norm)
     for run in norm.split():
         if run.isascii():
