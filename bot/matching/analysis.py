@@ -280,6 +280,8 @@ _PHRASES: Final = (
         "othercategory",
     ),
     ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+    # The Crunchyroll Anime Awards' series award, not its Film of the Year.
+    ("year", re.compile(r"\banime of the year\b"), "othercategory"),
     # A person's first, given, full or family name: one thing asked ("fujinos first name" is
     # not "the first time Fujino…"; "name" alone is a stop word).
     (

@@ -469,6 +469,14 @@ def test_compound_words_and_slips_are_read_as_meant() -> None:
     assert analyse("best indie feature") == analyse("best independent feature")
 
 
+async def test_another_award_category_of_a_ceremony_gets_no_answer(service: FactBase) -> None:
+    # Crunchyroll's Anime of the Year is a series award; the base knows its Film of the Year.
+    entry, _ = await _answer(service, "what won anime of the year at the crunchyroll awards")
+    assert entry is None, entry and entry.key
+    entry, _ = await _answer(service, "did it win film of the year at the crunchyroll awards")
+    assert entry is not None and entry.key == "award-crunchyroll"
+
+
 def test_when_inside_a_sentence_is_not_a_when_question() -> None:
     assert analyse("did the critics like it when it came out") == analyse(
         "did the critics like it came out"
