@@ -280,6 +280,16 @@ _PHRASES: Final = (
         "othercategory",
     ),
     ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+    # A real person's private life (spouse, height, income): never in this fact base, and not
+    # for a fan bot to guess at.
+    (
+        "",
+        re.compile(
+            r"\b(married|marry|wife|husband|spouse|girlfriend|boyfriend|divorced?|how tall|"
+            r"height|net worth|salary|religion|blood type)\b|結婚|身長|年収|彼氏|恋人|血液型"
+        ),
+        " privatelife ",
+    ),
     # The Crunchyroll Anime Awards' series award, not its Film of the Year.
     ("year", re.compile(r"\banime of the year\b"), "othercategory"),
     # A person's first, given, full or family name: one thing asked ("fujinos first name" is
@@ -331,7 +341,7 @@ _SYNONYM_OF: Final = _build_synonyms()
 _QUOTE_TOKEN: Final = _SYNONYM_OF[_stem("quote")]
 # Words that name what the fact base knows it does not cover (other Oscar categories): a
 # question with one of them never gets a confident answer, only suggestions.
-_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory")})
+_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory"), _stem("privatelife")})
 _STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
 
 

@@ -24,7 +24,7 @@ from benchmarks.bench_matching import (
 from bot.domain.factbase import FactBase
 from bot.domain.models import Entry
 from bot.domain.pack import PackError, load_pack, shipped_pack_path
-from bot.matching.analysis import analyse
+from bot.matching.analysis import _is_misspelt_stop_word, analyse, has_topic
 from bot.matching.asked import asked_for
 from bot.matching.index import Matcher
 from bot.matching.named import Gazetteer, NamedThing
@@ -496,12 +496,17 @@ def test_chat_words_and_mistyped_stop_words_carry_no_topic() -> None:
         "is oshiyama direct another film"
     )
     assert analyse("whos the composer") == analyse("who the composer")
-    # A stop word with one letter changed is another word: "how tall" asks a height.
-    assert "tall" in analyse("how tall is fujimoto")
+    # A question word mistyped is dropped; a stop word with one letter changed is another word.
+    assert _is_misspelt_stop_word("waht") and _is_misspelt_stop_word("whta")
+    assert not _is_misspelt_stop_word("dogs") and not _is_misspelt_stop_word("tall")
 
 
-async def test_a_height_the_base_does_not_hold_gets_no_answer(service: FactBase) -> None:
-    entry, _ = await _answer(service, "how tall is fujimoto")
+@pytest.mark.parametrize(
+    "question", ["how tall is fujimoto", "is oshiyama married", "押山監督って結婚してる？"]
+)
+async def test_a_persons_private_life_gets_no_answer(service: FactBase, question: str) -> None:
+    assert not has_topic(question)
+    entry, _ = await _answer(service, question)
     assert entry is None, entry and entry.key
 
 
