@@ -17,8 +17,9 @@ so that memory is the bot's own:
 First it prints the calibration: on the tuning split (tests/data/paraphrases.json, and the
 fan questions and the Japanese questions (tests/data/questions_ja.json) not held out), right /
 wrong / "I don't know" across answer thresholds, the threshold chosen (the lowest with at most 1%
-wrong answers), and each set (dev, paraphrase, fan and Japanese tuning and held-out, lead
-held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
+wrong answers, at most 1% of the split's off-topic questions and of the negatives answered), and
+each set (dev, paraphrase, fan, Japanese and recall (tests/data/questions_recall.json) tuning
+and held-out, lead held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ def held_out(case: dict[str, Any]) -> bool:
 
 def question_sets() -> dict[str, list[dict[str, Any]]]:
     """Every question set of the project, by name: dev, paraphrase, fan tuning, fan held-out,
-    lead held-out, ja tuning, ja held-out, negatives. A set whose file is missing is left out."""
+    lead held-out, ja tuning, ja held-out, recall tuning, recall held-out, negatives. A set whose
+    file is missing is left out."""
     sets: dict[str, list[dict[str, Any]]] = {}
     for name, path in (
         ("dev", SHARED / "eval" / "dev_queries.json"),
