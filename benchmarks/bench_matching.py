@@ -17,8 +17,9 @@ so that memory is the bot's own:
 First it prints the calibration: on the tuning split (tests/data/paraphrases.json, and the
 fan questions and the Japanese questions (tests/data/questions_ja.json) not held out), right /
 wrong / "I don't know" across answer thresholds, the threshold chosen (the lowest with at most 1%
-wrong answers), and each set (dev, paraphrase, fan and Japanese tuning and held-out, lead
-held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
+wrong answers, at most 1% of the split's off-topic questions and of the negatives answered), and
+each set (dev, paraphrase, fan, Japanese and recall (tests/data/questions_recall.json) tuning
+and held-out, lead held-out, negatives) at the threshold in use (`--calibrate-only` stops there).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -216,7 +218,8 @@ def held_out(case: dict[str, Any]) -> bool:
 
 def question_sets() -> dict[str, list[dict[str, Any]]]:
     """Every question set of the project, by name: dev, paraphrase, fan tuning, fan held-out,
-    lead held-out, ja tuning, ja held-out, negatives. A set whose file is missing is left out."""
+    lead held-out, ja tuning, ja held-out, recall tuning, recall held-out, negatives. A set whose
+    file is missing is left out."""
     sets: dict[str, list[dict[str, Any]]] = {}
     for name, path in (
         ("dev", SHARED / "eval" / "dev_queries.json"),
@@ -240,6 +243,11 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
         ja = json.loads(japanese.read_text("utf-8"))["cases"]
         sets["ja tuning"] = [c for c in ja if not held_out(c)]
         sets["ja held-out"] = [c for c in ja if held_out(c)]
+    recall = ROOT / "tests" / "data" / "questions_recall.json"
+    if recall.is_file():  # written for the recall round, split like the fan questions
+        own = json.loads(recall.read_text("utf-8"))["cases"]
+        sets["recall tuning"] = [c for c in own if not held_out(c)]
+        sets["recall held-out"] = [c for c in own if held_out(c)]
     negatives = ROOT / "tests" / "data" / "negatives.json"
     if negatives.is_file():
         sets["negatives"] = json.loads(negatives.read_text("utf-8"))["cases"]
@@ -323,13 +331,18 @@ def off_topic_share(counts: dict[str, int]) -> float:
     return counts["false"] / off_topic if off_topic else 0.0
 
 
-def choose_threshold(tuning: list[Outcome]) -> float:
+def choose_threshold(tuning: list[Outcome], negatives: Sequence[Outcome] = ()) -> float:
     """The lowest threshold (most answers) with at most MAX_WRONG_SHARE wrong answers on
     tuning, and at most MAX_WRONG_SHARE of its off-topic questions answered (the off-topic ones
-    are judged apart: an answer to a question about something else is the worst mistake)."""
+    are judged apart: an answer to a question about something else is the worst mistake), and
+    at most MAX_WRONG_SHARE of the negative set answered (the project's target for it)."""
     for threshold in THRESHOLDS:
         counts = tally(tuning, threshold)
-        if wrong_share(counts) <= MAX_WRONG_SHARE and off_topic_share(counts) <= MAX_WRONG_SHARE:
+        if (
+            wrong_share(counts) <= MAX_WRONG_SHARE
+            and off_topic_share(counts) <= MAX_WRONG_SHARE
+            and off_topic_share(tally(list(negatives), threshold)) <= MAX_WRONG_SHARE
+        ):
             return threshold
     return THRESHOLDS[-1]
 
@@ -349,9 +362,10 @@ async def calibration() -> list[str]:
         finally:
             await service.close()
     tuning = [o for name in TUNING_SETS for o in found.get(name, [])]
-    chosen = choose_threshold(tuning)
+    chosen = choose_threshold(tuning, found.get("negatives", []))
     lines.append(
-        "Tuning split (paraphrase + fan tuning + ja tuning) across thresholds: "
+        "Tuning split (paraphrase + fan tuning + ja tuning) across thresholds, chosen with the "
+        "negatives answered at most 1%: "
         "precision = right / answered, recall = right / answerable, "
         "wrong = (wrong + off-topic answered) / questions"
     )

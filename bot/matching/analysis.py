@@ -20,20 +20,25 @@ _STOP_WORDS: Final = frozenset(
     lookback film's movie's name names called call info information detail details fact facts
     thing things stuff question questions answer someone anyone something anything exactly
     actually up u ur ppl guy think thinks thought during result results kind sort random while
-    even
+    even gonna wanna gotta kinda sorta hate hates hated
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
 _CHATTER: Final = frozenset(
     """
     hey hi hello yo bot bots thanks thank thx ty ok okay pls plz please lol lmao rn quick q
-    so um uh hmm wait btw guys everyone here
+    so um uh hmm wait btw guys everyone here ngl tbh fr imo imho idk omg bruh bro dude smh
+    lowkey highkey literally basically yall fam wondering wonder curious confused remind
+    again explain explained r wat wut abt bc cuz coz tho
     """.split()  # noqa: SIM905
 )
 
 # Canonical word for each group of synonyms (stemmed on both sides, so any form maps).
 _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("film", "movie", "anime", "flick"),
+    # A question word with "is" run in ("whos voicing…", "wheres it streaming").
+    ("who", "whos", "whom"),
+    ("where", "wheres"),
     ("direct", "director", "directed", "directing", "directs", "helmed", "helm", "helmer"),
     ("music", "composer", "compose", "composed", "score", "scored", "soundtrack", "ost", "bgm"),
     ("song", "sing", "sings", "sang", "sung", "singer", "vocalist", "vocals"),
@@ -99,6 +104,9 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("studio", "studios", "company", "production-house"),
     ("animate", "animated", "animation", "animating", "animator", "animators"),
     ("university", "uni", "college", "universities"),
+    ("newspaper", "paper", "newspapers", "papers", "newsletter"),
+    ("independent", "indie", "indies"),
+    ("sequel", "sequels", "continuation"),
     ("screen", "screened", "screening", "screenings", "shown", "showing", "showed"),
     # Not "cost": what a ticket or a book costs is not what the film cost to make.
     ("budget", "budgets", "budgeted"),
@@ -177,6 +185,7 @@ _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("字幕", "subtitles"),
     ("配信", "streaming"),
     ("アマプラ", "prime video"),
+    ("ネトフリ", "netflix"),
     ("プライムビデオ", "prime video"),
     ("見れ", "watch"),
     ("観れ", "watch"),
@@ -245,10 +254,17 @@ _MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
 # Each phrase has a cheap keyword: its pattern only runs on text that contains it.
 _PHRASES: Final = (
     ("academy", re.compile(r"\bacademy awards?\b"), "oscar"),
-    ("box", re.compile(r"\bbox[\s-]office\b"), "boxoffice"),
+    # (with the usual one-letter slips of the phrase's second word: "box offcie", "came otu")
+    (
+        "box",
+        re.compile(r"\bbox[\s-]?(office|offcie|ofice|offce|offic|offise|oficce|offiec)\b"),
+        "boxoffice",
+    ),
+    # A video game is not a video and a game ("prime video", "gamesradar").
+    ("game", re.compile(r"\bvideo ?games?\b"), "videogame"),
     ("shot", re.compile(r"\bone[\s-]shot\b"), "oneshot"),
     ("voice", re.compile(r"\bvoice actors?\b|\bvoice actress(es)?\b"), "voice"),
-    ("out", re.compile(r"\b(came|come|comes|put|puts) out\b"), "release"),
+    ("o", re.compile(r"\b(came|come|comes|put|puts|cam|coem) (out|otu|uot|ou)\b"), "release"),
     ("hit", re.compile(r"\bhit theaters\b"), "release"),
     ("jump", re.compile(r"\bjump\s*(\+|plus)"), "jumpplus"),
     # Oscar categories other than Animated Feature: a word the fact base cannot explain.
@@ -264,6 +280,18 @@ _PHRASES: Final = (
         "othercategory",
     ),
     ("short", re.compile(r"\banimated short( film)?s?\b"), "othercategory"),
+    # A real person's private life (spouse, height, income): never in this fact base, and not
+    # for a fan bot to guess at.
+    (
+        "",
+        re.compile(
+            r"\b(married|marry|wife|husband|spouse|girlfriend|boyfriend|divorced?|how tall|"
+            r"height|net worth|salary|religion|blood type)\b|結婚|身長|年収|彼氏|恋人|血液型"
+        ),
+        " privatelife ",
+    ),
+    # The Crunchyroll Anime Awards' series award, not its Film of the Year.
+    ("year", re.compile(r"\banime of the year\b"), "othercategory"),
     # A person's first, given, full or family name: one thing asked ("fujinos first name" is
     # not "the first time Fujino…"; "name" alone is a stop word).
     (
@@ -271,6 +299,15 @@ _PHRASES: Final = (
         re.compile(r"\b(first|given|full|last|family|sur|real) ?names?\b|\bsurnames?\b"),
         "fullname",
     ),
+    # "when" inside a sentence, before its subject ("did they like it when it came out"),
+    # is not a "when" question: it is dropped.
+    (
+        "when",
+        re.compile(r"(?<=[a-z0-9] )when (?=(it|its|she|he|they|i|you|we|her|his|their)\b)"),
+        "",
+    ),
+    # A number right after the title asks for a sequel ("is there a look back 2").
+    ("back", re.compile(r"\blook ?back (2|ii|two)\b"), "look back sequel"),
     # In Look Back, "the two girls" are always the two leads.
     (
         "girls",
@@ -280,6 +317,8 @@ _PHRASES: Final = (
 )
 # "season 3", "part 2": the number says which one, so it stays with its word ("season3").
 # "1 billion" is not "2 billion": an amount stays with its scale ("1billion").
+# "制作会社どこ": どこ after a company word asks which company (bot.matching.asked), not where.
+_COMPANY_WHERE = re.compile(r"(会社|スタジオ|配給|出版社?|レーベル) ?(は|って|が)? ?どこ")
 _NUMBERED = re.compile(r"\b(season|part|volume|vol|episode|ep|chapter|arc|book) (\d{1,3})\b")
 _AMOUNT = re.compile(r"\b(\d{1,4}) (billion|million)\b")
 
@@ -302,7 +341,7 @@ _SYNONYM_OF: Final = _build_synonyms()
 _QUOTE_TOKEN: Final = _SYNONYM_OF[_stem("quote")]
 # Words that name what the fact base knows it does not cover (other Oscar categories): a
 # question with one of them never gets a confident answer, only suggestions.
-_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory")})
+_OUT_OF_SCOPE: Final = frozenset({_stem("othercategory"), _stem("privatelife")})
 _STOP_STEMS: Final = frozenset(_stem(w) for w in _STOP_WORDS)
 
 
@@ -354,10 +393,14 @@ _LONG_STOP_WORDS: Final = tuple(w for w in _STOP_WORDS | _CHATTER if len(w) >= 4
 
 @lru_cache(maxsize=4096)
 def _is_misspelt_stop_word(word: str) -> bool:
-    """'waht', 'wehre': one swapped or wrong letter from a stop word."""
+    """'waht', 'wehre', 'whta', 'thnk': two letters swapped, or one missing or extra, in a stop
+    word. Not one letter changed: that makes another word ("tall" is not "tell")."""
     if not word.isascii() or len(word) < 4:
         return False
-    return any(OSA.distance(word, stop) <= 1 for stop in _LONG_STOP_WORDS)
+    return any(
+        OSA.distance(word, stop) <= 1 and (len(word) != len(stop) or sorted(word) == sorted(stop))
+        for stop in _LONG_STOP_WORDS
+    )
 
 
 def _is_cjk(token: str) -> bool:
@@ -400,6 +443,8 @@ def analyse_pairs(text: str, *, keep_stop_words: bool = False) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     norm = normalize(text)
     if not norm.isascii():
+        if "どこ" in norm:
+            norm = _COMPANY_WHERE.sub(r"\1 ", norm)
         norm = _english_terms(norm)
     for run in norm.split():
         if run.isascii():

@@ -27,6 +27,15 @@ _KINDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         re.compile(rf"{_WH}how (do|can|could|should) (i|we|u) (watch|stream|see|read|buy){_END}"),
     ),
     ("howto", re.compile(rf"{_WH}(how (do|can|could|should) (i|you|we|u)|how to){_END}")),
+    # A recommendation ("recommend me a manga", "おすすめの漫画"): a fact base gives none
+    # unless an entry says so.
+    (
+        "recommend",
+        re.compile(
+            rf"{_WH}(recommend|recommends|recommendations?|recs|suggest (a|an|some|me)|"
+            rf"what (should|can) (i|we) (watch|read) next){_END}|おすすめ|オススメ|お勧め|お薦め"
+        ),
+    ),
     ("why", re.compile(rf"{_WH}(why|how come)\b|なぜ|なんで|どうして")),
     (
         "who",
@@ -57,7 +66,7 @@ _KINDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
 )
 ASKED_KINDS: Final = tuple(dict.fromkeys(kind for kind, _ in _KINDS))
 # Kinds no entry answers unless its names say so.
-UNDECLARED_MISS: Final = frozenset({"howto"})
+UNDECLARED_MISS: Final = frozenset({"howto", "recommend"})
 
 
 @lru_cache(maxsize=4096)

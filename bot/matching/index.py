@@ -1044,6 +1044,24 @@ class Matcher:
                     side(f"{CEREMONY}{body}:{n}") for n in numbers
                 ):
                     return ("ceremony", f"{body}:{min(numbers)}")
+        if named.ceremonies:
+            # A ceremony named: the entry must name that body somewhere (any of them, when the
+            # question names several), else it says nothing about its awards.
+            names = gazetteer()
+
+            def names_body(body: str, number: str) -> bool:
+                if about(CEREMONY_BODY + body) or mentions(CEREMONY_BODY + body):
+                    return True
+                # A numbered ceremony ("the 2026 Golden Globes") is not answered by an entry
+                # that names the body but no ceremony of it by number or year.
+                return not number and any(
+                    words and all(about(word) or mentions(word) for word in words)
+                    for words in names.body_words(body)
+                )
+
+            if not any(names_body(body, number) for body, number in named.ceremonies):
+                body, number = min(named.ceremonies, key=lambda c: (not c[1], c))
+                return ("ceremony", f"{body}:{number}" if number else body)
         if (
             named.countries
             and about(ANY_COUNTRY)
@@ -1123,22 +1141,29 @@ class Matcher:
         if index is None:
             return False
         keys, bodies = self._key_postings, self._body_postings
+
+        def holds(token: str) -> bool:
+            return _in_sorted(keys.get(token, _NO_POSTINGS), index) or _in_sorted(
+                bodies.get(token, _NO_POSTINGS), index
+            )
+
+        # The work's name is what the question is about. A work called by two names ("who is
+        # Makima in Chainsaw Man"): a name the entry does not hold is what is asked.
+        name_words: set[str] = set()
+        for names in named.work_names.values():
+            held = [name for name in names if all(holds(t) for t in name)] if len(names) > 1 else []
+            for name in held or names:
+                name_words.update(name)
         asked = [
             qt
             for qt in self._query_tokens(text, prefix_last=False)
-            if qt.token not in named.work_words
+            if qt.token not in name_words
             and qt.token not in _QUESTION_WORDS
             and qt.token not in _LIGHT_WORDS
         ]
         total = sum(qt.weight for qt in asked)
         missing = sum(
-            qt.weight
-            for qt in asked
-            if not any(
-                _in_sorted(keys.get(token, _NO_POSTINGS), index)
-                or _in_sorted(bodies.get(token, _NO_POSTINGS), index)
-                for token, _ in qt.alternatives
-            )
+            qt.weight for qt in asked if not any(holds(token) for token, _ in qt.alternatives)
         )
         return total > 0 and missing / total > MISSING_ASKED_SHARE
 

@@ -143,6 +143,23 @@ _BODIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("cannes", r"cannes", "Cannes Film Festival"),
     ("annecy", r"annecy", "Annecy festival"),
 )
+# A word that only that body's name holds: an entry that holds none of them (nor a numbered
+# ceremony of that body) says nothing about that body's awards ("who won best animated feature
+# in 2022" is not answered by the Annie nomination).
+_BODY_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "japan-academy": ("academy", "日本アカデミー"),
+    "oscar": ("oscar", "アカデミー賞"),
+    "annie": ("annie", "アニー賞"),
+    "golden-globe": ("globe", "ゴールデングローブ"),
+    "crunchyroll": ("crunchyroll",),
+    "mainichi": ("mainichi", "毎日映画"),
+    "bafta": ("bafta",),
+    "emmy": ("emmy",),
+    "grammy": ("grammy",),
+    "eisner": ("eisner",),
+    "cannes": ("cannes", "カンヌ"),
+    "annecy": ("annecy", "アヌシー"),
+}
 _ORDINAL = r"(\d{1,3})(?:st|nd|rd|th)"
 _YEAR = r"((?:19|20)\d\d)"
 _NEAR: Final = 4  # words (not counting these) between a number and the ceremony it dates
@@ -172,6 +189,10 @@ class Named:
     # The word tokens of the other works' names in the text. They say what the question is
     # about (the named-thing rule checks that), so in coverage they count as one word.
     work_words: frozenset[str] = frozenset()
+    # Per other work, the tokens of each name the text calls it by ("makima" and "chainsaw
+    # man" both name Chainsaw Man): with two names, one may be what is asked ("who is Makima
+    # in Chainsaw Man").
+    work_names: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -237,7 +258,9 @@ class Gazetteer:
         for name, token in runs:
             if token.startswith(WORK):
                 found.works.add(token[len(WORK) :])
-                work_words += analyse(name)
+                tokens = analyse(name)
+                work_words += tokens
+                found.work_names.setdefault(token[len(WORK) :], []).append(tuple(tokens))
             elif token.startswith(PERSON):
                 found.people.add(token[len(PERSON) :])
             else:
@@ -307,6 +330,12 @@ class Gazetteer:
                     found.ceremonies.add((body, _canonical_number(body, number)))
                 if not numbers:
                     found.ceremonies.add((body, ""))
+
+    @staticmethod
+    @lru_cache(maxsize=64)
+    def body_words(body: str) -> tuple[tuple[str, ...], ...]:
+        """Each word only that ceremony body's name holds, as its tokens (see _BODY_WORDS)."""
+        return tuple(tuple(analyse(word)) for word in _BODY_WORDS.get(body, ()))
 
     # -- entries -----------------------------------------------------------------------------
 

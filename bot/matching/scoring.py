@@ -10,7 +10,7 @@ BODY_WEIGHT: Final = 0.5  # a question word found only in the answer text
 COVERAGE_SHARE: Final = 0.6  # final = 0.6 coverage + 0.3 alias similarity + 0.1 focus
 SIMILARITY_SHARE: Final = 0.3
 FOCUS_SHARE: Final = 0.1
-CONFIDENT_SCORE: Final = 0.67
+CONFIDENT_SCORE: Final = 0.62
 CONFIDENT_COVERAGE: Final = 0.5
 # Facts answer questions; a quote is what someone said. Unless the question asks for a quote,
 # a fact that explains it as well as a quote does is the better answer.
@@ -33,4 +33,4 @@ ASKED_BONUS: Final = 0.03
 # A question naming another work: the share of its other words (what it asks) its answer may
 # leave unexplained (bot.matching.index.Matcher._asks_more_than).
 MISSING_ASKED_SHARE: Final = 0.25
-ASKED_PENALTY: Final = 0.06
+ASKED_PENALTY: Final = 0.03

@@ -24,11 +24,11 @@ from benchmarks.bench_matching import (
 from bot.domain.factbase import FactBase
 from bot.domain.models import Entry
 from bot.domain.pack import PackError, load_pack, shipped_pack_path
-from bot.matching.analysis import analyse
+from bot.matching.analysis import _is_misspelt_stop_word, analyse, has_topic
 from bot.matching.asked import asked_for
 from bot.matching.index import Matcher
 from bot.matching.named import Gazetteer, NamedThing
-from bot.matching.scoring import CONFIDENT_SCORE
+from bot.matching.scoring import ASKED_BONUS, ASKED_PENALTY, CONFIDENT_SCORE
 
 ONLY = "I only know about Look Back"
 
@@ -254,8 +254,9 @@ async def test_the_threshold_keeps_wrong_answers_at_one_percent_on_tuning(
     found = [o for name in TUNING_SETS for o in await outcomes(service, sets.get(name, []))]
     counts = tally(found, CONFIDENT_SCORE)
     assert wrong_share(counts) <= MAX_WRONG_SHARE, counts
-    # The shipped threshold is the calibrated one (or stricter).
-    assert choose_threshold(found) <= CONFIDENT_SCORE
+    # The shipped threshold is the calibrated one (or stricter), chosen with the negatives.
+    negatives = await outcomes(service, sets["negatives"])
+    assert choose_threshold(found, negatives) <= CONFIDENT_SCORE
 
 
 async def test_dev_set_has_no_wrong_answers(service: FactBase) -> None:
@@ -398,3 +399,127 @@ async def test_japanese_questions_stay_nearly_free_of_wrong_answers(service: Fac
     assert tuning["wrong"] + tuning["false"] <= 1, tuning
     assert held["wrong"] + held["false"] <= 1, held
     assert held["right"] >= 11, held  # of 13 answerable
+
+
+# -- recall round (issue 16, third round): general rules, examples of our own ----------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["recommend me an anime like look back", "any manga recs?", "おすすめのアニメ映画ある？"],
+)
+async def test_a_request_for_recommendations_gets_no_answer(
+    service: FactBase, question: str
+) -> None:
+    assert asked_for(question) == "recommend"
+    entry, _ = await _answer(service, question)
+    assert entry is None, entry and entry.key
+
+
+async def test_a_ceremony_is_answered_only_by_an_entry_naming_that_body(service: FactBase) -> None:
+    # No entry names the BAFTAs; the Golden Globes entry names no ceremony by number or year.
+    for question, named in (
+        ("who won the bafta for best animated film", "BAFTA"),
+        ("who won the golden globe for animation in 2023", "80th Golden Globes"),
+        ("was look back up for a golden globe in 2025", "82nd Golden Globes"),
+    ):
+        entry, note = await _answer(service, question)
+        assert entry is None, (question, entry and entry.key)
+        assert note.startswith(ONLY) and named in note, note
+    entry, _ = await _answer(service, "did look back win a golden globe")
+    assert entry is not None and entry.key == "award-golden-globes"
+    entry, _ = await _answer(
+        service, "was look back nominated for best indie feature at the annies"
+    )
+    assert entry is not None and entry.key == "award-annie"
+
+
+async def test_a_work_called_by_two_names_asks_for_the_one_its_entry_lacks(
+    service: FactBase,
+) -> None:
+    # "pochita" and "chainsaw man" both name Chainsaw Man: the character is what is asked.
+    entry, note = await _answer(service, "who is pochita in chainsaw man")
+    assert entry is None, entry and entry.key
+    assert note.startswith(ONLY) and "Chainsaw Man" in note
+    entry, _ = await _answer(service, "what studio made chainsaw man")
+    assert entry is not None and entry.key == "fujimoto-chainsaw-man-anime"
+
+
+def test_more_well_known_works_are_named() -> None:
+    pack = load_pack(shipped_pack_path())
+    names = Gazetteer(pack.works)
+    for question, work in (
+        ("who directed akira", "akira"),
+        ("is one punch man better", "one-punch-man"),
+        ("how many oscars did oppenheimer win", "oppenheimer"),
+        ("トトロの監督は？", "totoro"),
+    ):
+        assert work in names.find(question).works, question
+
+
+def test_compound_words_and_slips_are_read_as_meant() -> None:
+    # A video game is not a video and a game; "look back 2" asks for a sequel.
+    assert analyse("is there a look back video game") == analyse("videogame")
+    assert analyse("is there a look back 2") == analyse("look back sequel")
+    # One-letter slips in a phrase's second word.
+    assert analyse("box offcie total") == analyse("box office total")
+    assert analyse("when did it come otu") == analyse("when did it come out")
+    # Synonyms: the school paper is the school newspaper; indie is independent.
+    assert analyse("school paper") == analyse("school newspaper")
+    assert analyse("best indie feature") == analyse("best independent feature")
+
+
+async def test_another_award_category_of_a_ceremony_gets_no_answer(service: FactBase) -> None:
+    # Crunchyroll's Anime of the Year is a series award; the base knows its Film of the Year.
+    entry, _ = await _answer(service, "what won anime of the year at the crunchyroll awards")
+    assert entry is None, entry and entry.key
+    entry, _ = await _answer(service, "did it win film of the year at the crunchyroll awards")
+    assert entry is not None and entry.key == "award-crunchyroll"
+
+
+def test_when_inside_a_sentence_is_not_a_when_question() -> None:
+    assert analyse("did the critics like it when it came out") == analyse(
+        "did the critics like it came out"
+    )
+    assert analyse("when did it come out") != analyse("did it come out")
+
+
+def test_doko_after_a_company_is_not_where() -> None:
+    assert analyse("映画の配給会社ってどこ？") == analyse("映画の配給会社")
+    assert "where" in analyse("舞台はどこ")
+
+
+def test_chat_words_and_mistyped_stop_words_carry_no_topic() -> None:
+    assert analyse("who voices fujino btw ngl") == analyse("who voices fujino")
+    assert analyse("when r the oscars") == analyse("when the oscars")
+    assert analyse("is oshiyama gonna direct another film") == analyse(
+        "is oshiyama direct another film"
+    )
+    assert analyse("whos the composer") == analyse("who the composer")
+    # A question word mistyped is dropped; a stop word with one letter changed is another word.
+    assert _is_misspelt_stop_word("waht") and _is_misspelt_stop_word("whta")
+    assert not _is_misspelt_stop_word("dogs") and not _is_misspelt_stop_word("tall")
+
+
+@pytest.mark.parametrize(
+    "question", ["how tall is fujimoto", "is oshiyama married", "押山監督って結婚してる？"]
+)
+async def test_a_persons_private_life_gets_no_answer(service: FactBase, question: str) -> None:
+    assert not has_topic(question)
+    entry, _ = await _answer(service, question)
+    assert entry is None, entry and entry.key
+
+
+def test_the_kind_of_question_ranks_down_only_a_little() -> None:
+    """An entry whose names ask another kind is ranked down by as much as one asking the same
+    kind is ranked up: enough to order two entries, not to hide the only one that explains."""
+    assert ASKED_PENALTY == ASKED_BONUS
+
+
+async def test_the_recall_questions_stay_nearly_free_of_off_topic_answers(
+    service: FactBase,
+) -> None:
+    """tests/data/questions_recall.json, written for the recall round, tuning split."""
+    counts = await _tally(service, "recall tuning")
+    assert counts["false"] <= 2, counts
+    assert counts["right"] >= 78, counts
