@@ -437,6 +437,21 @@ class Storage(Protocol):
         """Replace the stored typo vocabulary and mark it up to date."""
         ...
 
+    async def content_generation(self) -> int:
+        """The number every write to an entry table raises (by any program)."""
+        ...
+
+    async def match_snapshot(self, key: str) -> dict[str, bytes] | None:
+        """The stored snapshot of the matcher's index, if made with `key` at the current
+        generation."""
+        ...
+
+    async def save_match_snapshot(
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes]]
+    ) -> bool:
+        """Replace the stored snapshot; False when the entries changed since `generation`."""
+        ...
+
     async def close(self) -> None:
         """Close the connection."""
         ...

@@ -110,3 +110,38 @@ class MatchIndexTables(PostgresConnection):
                 conn,
             )
             await self._set_meta(conn, "match_vocab_valid", "1")
+
+    # -- the snapshot of the whole index (migration 0009, bot/matching/snapshot.py) ----------
+
+    async def content_generation(self) -> int:
+        """The number every write to an entry table raises (migration 0009's triggers)."""
+        value = await self._fetchval("SELECT generation FROM content_generation")
+        return int(value) if value is not None else -1
+
+    async def match_snapshot(self, key: str) -> dict[str, bytes] | None:
+        """The stored snapshot's parts by name, if it was made with `key` from the entries as
+        they are now (at the current generation); else None."""
+        rows = await self._fetch(
+            "SELECT s.name, s.data FROM match_snapshot s JOIN content_generation g"
+            " ON s.generation = g.generation WHERE s.key = ?",
+            (key,),
+        )
+        return {str(row[0]): bytes(row[1]) for row in rows} or None
+
+    async def save_match_snapshot(
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes]]
+    ) -> bool:
+        """Replace the stored snapshot (see the SQLite backend); False when the entries changed
+        since `generation`."""
+        async with self.transaction() as conn:
+            current = await self._fetchval("SELECT generation FROM content_generation", (), conn)
+            if current is None or int(current) != generation:
+                return False
+            await self._run("DELETE FROM match_snapshot", (), conn)
+            for name, data in parts:
+                await self._run(
+                    "INSERT INTO match_snapshot (name, generation, key, data) VALUES (?, ?, ?, ?)",
+                    (name, generation, key, data),
+                    conn,
+                )
+        return True

@@ -441,6 +441,14 @@ async def _connect_read_only(path: Path) -> aiosqlite.Connection:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (our migrations hold no `;` or `--` in literals)."""
+    """Split a migration into statements (our migrations hold no `;` or `--` in literals); a
+    trigger's body (`BEGIN …; END`) stays in its statement."""
     lines = [re.sub(r"--.*$", "", line) for line in script.splitlines()]
-    return "\n".join(lines).split(";")
+    statements: list[str] = []
+    pending = ""
+    for piece in "\n".join(lines).split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending[:-1])
+            pending = ""
+    return [*statements, pending.rstrip(";")]

@@ -134,6 +134,46 @@ class MatchIndexTables(SQLiteConnection):
             )
             await self._set_meta(conn, "match_vocab_valid", "1")
 
+    # -- the snapshot of the whole index (migration 0009, bot/matching/snapshot.py) ----------
+
+    async def content_generation(self) -> int:
+        """The number every write to an entry table raises (migration 0009's triggers)."""
+        async with self._conn.execute("SELECT generation FROM content_generation") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else -1
+
+    async def match_snapshot(self, key: str) -> dict[str, bytes] | None:
+        """The stored snapshot's parts by name, if it was made with `key` from the entries as
+        they are now (at the current generation); else None."""
+        async with self._conn.execute(
+            "SELECT s.name, s.data FROM match_snapshot s JOIN content_generation g"
+            " ON s.generation = g.generation WHERE s.key = ?",
+            (key,),
+        ) as cur:
+            cur.row_factory = None
+            rows = await cur.fetchall()
+        return {str(name): bytes(data) for name, data in rows} or None
+
+    async def save_match_snapshot(
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes]]
+    ) -> bool:
+        """Replace the stored snapshot by `parts` (made one at a time, inside the transaction),
+        made with `key` at `generation`; False, and nothing written, when the entries changed
+        since that generation (the snapshot would be out of date already)."""
+        async with self.transaction() as conn:
+            async with conn.execute("SELECT generation FROM content_generation") as cur:
+                row = await cur.fetchone()
+            if row is None or int(row[0]) != generation:
+                return False
+            await _run(conn, "DELETE FROM match_snapshot")
+            for name, data in parts:
+                await _run(
+                    conn,
+                    "INSERT INTO match_snapshot (name, generation, key, data) VALUES (?, ?, ?, ?)",
+                    (name, generation, key, data),
+                )
+        return True
+
 
 # The fields the matcher's index is made from (beyond title, text, aliases and tags).
 _MATCH_LABELS = ("speaker", "occasion", "section", "ceremony")
