@@ -138,8 +138,6 @@ class FactBase:
             self.matcher.load_snapshot(stored, hidden)
         except (SnapshotError, sqlite3.Error) as exc:
             log.warning("The stored snapshot of the index is unusable (%s): reading its rows", exc)
-            self.matcher.begin_load()  # empty, for the rows
-            self.matcher.finish_load()
             return False
         return True
 

@@ -488,8 +488,8 @@ class Matcher:
         `load`). Parts are dropped from `stored` as they are read. A snapshot that is missing
         a part, damaged, cut or of another layout raises SnapshotError and leaves the index
         empty."""
-        header = unframe(stored)
         self._reset()
+        header = unframe(stored)
         collecting = gc.isenabled()
         gc.disable()  # hundreds of thousands of new objects, none of them garbage
         try:
