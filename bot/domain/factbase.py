@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.constants import KINDS, SUGGESTIONS_MAX
 from bot.domain.models import Answer, BaseStats, Entry, Kind, Match
-from bot.domain.pack import Pack, load_pack, shipped_pack_path
+from bot.domain.pack import Pack, load_pack, pack_works, shipped_pack_path
 from bot.domain.safety import clean_query
 from bot.domain.timeutil import utcnow
 from bot.errors import DatabaseUnavailable, NotFound
@@ -75,19 +75,42 @@ class FactBase:
         await self.db.close()
 
     async def load_shipped_pack(self, pack_path: Path | None = None) -> bool:
-        """Import the shipped pack when it differs from the one loaded; True if it did."""
-        pack = load_pack(pack_path or shipped_pack_path())
-        use_named_things(pack.works)
-        if await self.db.get_meta("pack_hash") == pack.digest:
-            log.debug("Content pack %s already loaded", pack.pack_version)
+        """Import the shipped pack when it differs from the one loaded; True if it did.
+
+        A pack whose files (and parser) are as they were when it was last loaded is not parsed
+        again: only its works are read (meta 'pack_files': the files' digest, then the loaded
+        pack's `digest`).
+        """
+        path = pack_path or shipped_pack_path()
+        files = pack_works(path)
+        loaded = await self.db.get_meta("pack_hash")
+        remembered = await self.db.get_meta("pack_files")
+        if files is not None and loaded is not None and remembered == f"{files[0]} {loaded}":
+            use_named_things(files[1])
+            log.debug("Content pack already loaded (its files are unchanged)")
             return False
-        written, removed = await self.db.replace_pack(
-            pack.entries, pack_version=pack.pack_version, pack_hash=pack.digest
-        )
-        log.info(
-            "Loaded content pack %s: %d entries, %d removed", pack.pack_version, written, removed
-        )
-        return True
+        pack = load_pack(path)
+        use_named_things(pack.works)
+        changed = loaded != pack.digest
+        if changed:
+            written, removed = await self.db.replace_pack(
+                pack.entries, pack_version=pack.pack_version, pack_hash=pack.digest
+            )
+            log.info(
+                "Loaded content pack %s: %d entries, %d removed",
+                pack.pack_version,
+                written,
+                removed,
+            )
+        else:
+            log.debug("Content pack %s already loaded", pack.pack_version)
+        # Remembered only when the files read before parsing are the files parsed.
+        if files is not None and files == pack_works(path):
+            try:
+                await self.db.set_meta("pack_files", f"{files[0]} {pack.digest}")
+            except sqlite3.Error as exc:
+                log.debug("Could not remember the pack's files: %s", exc)
+        return changed
 
     async def reindex(self, *, analyse_all: bool = False) -> None:
         """Load the matcher's index from the database.

@@ -427,7 +427,7 @@ class Matcher:
         """What a snapshot of this index depends on besides the entries (`snapshot_key`)."""
         return snapshot_key(pack_hash, (_KINDS, sorted(_LB_BITS.items()), _SYNONYM_SURFACES))
 
-    def snapshot(self) -> Iterator[tuple[str, bytes]]:
+    def snapshot(self) -> Iterator[tuple[str, bytes | bytearray]]:
         """The index as named parts to store, made one at a time; `load_snapshot` reads them
         back. What servers hide is not in it (start-up reads that apart). Raises
         SnapshotError, as the parts are made, when a text holds NUL."""
@@ -441,7 +441,7 @@ class Matcher:
         }
         return frame(header, self._snapshot_parts())
 
-    def _snapshot_parts(self) -> Iterator[tuple[str, bytes]]:
+    def _snapshot_parts(self) -> Iterator[tuple[str, bytes | bytearray]]:
         yield "kinds", bytes(self._kinds)
         yield "guilds", self._guilds.tobytes()
         yield "live", bytes(self._live)
@@ -453,21 +453,26 @@ class Matcher:
             yield name, encode_strings(list(values.values()))
         # Every word once (tokens, words as written), referred to by number everywhere else:
         # read back, each is one string object however many places hold it.
-        words: dict[str, int] = dict.fromkeys(self._key_postings, 0)
-        for word in itertools.chain(self._body_postings, self._surface, self._surface.values()):
-            words.setdefault(word, 0)
-        number = {word: n for n, word in enumerate(words)}
+        number: dict[str, int] = {}
+        for word in itertools.chain(
+            self._key_postings, self._body_postings, self._surface, self._surface.values()
+        ):
+            if word not in number:
+                number[word] = len(number)
         numbered = number.__getitem__
-        yield "words", encode_strings(list(words))
-        del words
+        yield "words", encode_strings(list(number))
         for side, postings in (("key", self._key_postings), ("body", self._body_postings)):
             if side == "body":
                 yield "body_words", array("i", map(numbered, postings)).tobytes()
             yield f"{side}_sizes", array("i", map(len, postings.values())).tobytes()
-            yield f"{side}_positions", b"".join(p.tobytes() for p in postings.values())
+            every: array[int] = array("i")
+            for positions in postings.values():
+                every.extend(positions)
+            yield f"{side}_positions", every.tobytes()
+            del every
         yield "surfaces", array("i", map(numbered, self._surface)).tobytes()
         yield "surface_tokens", array("i", map(numbered, self._surface.values())).tobytes()
-        del number
+        del number, numbered
         # The words as written by position in the vocabulary: its sorted order, and the groups
         # typos are looked for in (by length; by length and first letter).
         place = {surface: n for n, surface in enumerate(self._surface)}.__getitem__

@@ -43,12 +43,19 @@ def snapshot_key(pack_hash: str | None, layout: Iterable[object] = ()) -> str:
     return f"{SNAPSHOT_FORMAT}:{ANALYSIS_VERSION}:{pack_hash or '-'}:{digest}"
 
 
-def encode_strings(strings: Sequence[str]) -> bytes:
-    """Strings joined by NUL, as UTF-8; SnapshotError when one of them holds a NUL."""
-    joined = _SEPARATOR.join(strings)
-    if joined.count(_SEPARATOR) != max(len(strings) - 1, 0):
-        raise SnapshotError("a string holds NUL")
-    return joined.encode("utf-8", "surrogatepass")
+def encode_strings(strings: Sequence[str], chunk: int = 4096) -> bytearray:
+    """Strings joined by NUL, as UTF-8, encoded a few thousand at a time (ten megabytes of
+    text never exist twice); SnapshotError when one of them holds a NUL."""
+    out = bytearray()
+    for start in range(0, len(strings), chunk):
+        part = strings[start : start + chunk]
+        joined = _SEPARATOR.join(part)
+        if joined.count(_SEPARATOR) != len(part) - 1:
+            raise SnapshotError("a string holds NUL")
+        if start:
+            out += b"\x00"
+        out += joined.encode("utf-8", "surrogatepass")
+    return out
 
 
 def decode_strings(data: bytes, count: int) -> list[str]:
@@ -76,8 +83,8 @@ def decode_array(typecode: str, data: bytes, count: int | None = None) -> array[
 
 
 def frame(
-    header: Mapping[str, Any], parts: Iterable[tuple[str, bytes]]
-) -> Iterator[tuple[str, bytes]]:
+    header: Mapping[str, Any], parts: Iterable[tuple[str, bytes | bytearray]]
+) -> Iterator[tuple[str, bytes | bytearray]]:
     """(name, value) pairs to store, one at a time (a part is made only when the one before was
     written): the parts, then the header with each one's length and CRC-32 (`unframe`)."""
     sums: dict[str, tuple[int, int]] = {}

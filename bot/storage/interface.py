@@ -447,7 +447,7 @@ class Storage(Protocol):
         ...
 
     async def save_match_snapshot(
-        self, generation: int, key: str, parts: Iterable[tuple[str, bytes]]
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes | bytearray]]
     ) -> bool:
         """Replace the stored snapshot; False when the entries changed since `generation`."""
         ...
@@ -493,6 +493,10 @@ class Storage(Protocol):
 
     async def get_meta(self, name: str) -> str | None:
         """A value from the meta table."""
+        ...
+
+    async def set_meta(self, name: str, value: str) -> None:
+        """Store a value in the meta table."""
         ...
 
     # -- Discord scheduled events and calendar files (bot/domain/event_sync, calendar) --------

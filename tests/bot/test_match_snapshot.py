@@ -388,3 +388,53 @@ def test_strings_with_nul_are_not_put_in_a_snapshot() -> None:
         encode_strings(["a\x00b"])
     with pytest.raises(SnapshotError):
         decode_strings(encode_strings(["a", "b"]), 3)
+
+
+async def test_an_unchanged_shipped_pack_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from bot.domain import factbase
+    from bot.domain.pack import shipped_pack_path
+    from bot.matching.named import gazetteer, use_named_things
+
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_pack_path(), pack)
+    path = tmp_path / "lookback.db"
+    service = await FactBase.open(path, pack)
+    await service.close()
+    parsed: list[Path] = []
+    real_load_pack = factbase.load_pack
+
+    def recording(where: Path | str, guild_id: int = 0) -> Any:
+        parsed.append(Path(where))
+        return real_load_pack(where, guild_id)
+
+    monkeypatch.setattr(factbase, "load_pack", recording)
+    use_named_things(())  # forgotten, as in a new process
+    service = await FactBase.open(path, pack)
+    try:
+        assert parsed == []  # its files are as they were: only the works were read
+        assert gazetteer().find("who directed chainsaw man").works  # the works are in use
+        answer = await service.ask("who directed look back")
+        assert answer.match is not None and answer.match.entry.key == "director"
+    finally:
+        await service.close()
+    facts = pack / "facts.json"
+    facts.write_text(
+        facts.read_text("utf-8").replace("directed *Look Back*", "directed the film *Look Back*"),
+        "utf-8",
+    )
+    service = await FactBase.open(path, pack)
+    try:
+        assert len(parsed) == 1  # a file changed: parsed, and the changed entry loaded
+        answer = await service.ask("who directed look back")
+        assert answer.match is not None and "directed the film" in answer.match.entry.text
+    finally:
+        await service.close()
+    service = await FactBase.open(path, pack)
+    try:
+        assert len(parsed) == 1
+    finally:
+        await service.close()

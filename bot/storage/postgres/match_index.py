@@ -7,7 +7,12 @@ from typing import Any
 
 from bot.domain.models import Entry, Kind, MatchVocab
 from bot.storage.postgres.connection import PostgresConnection, _sql
-from bot.storage.sqlite.match_index import _match_source_columns, match_source
+from bot.storage.sqlite.match_index import (
+    _match_source_columns,
+    join_pieces,
+    match_source,
+    pieces,
+)
 from bot.storage.sqlite.rows import TABLES
 
 
@@ -123,13 +128,13 @@ class MatchIndexTables(PostgresConnection):
         they are now (at the current generation); else None."""
         rows = await self._fetch(
             "SELECT s.name, s.data FROM match_snapshot s JOIN content_generation g"
-            " ON s.generation = g.generation WHERE s.key = ?",
+            " ON s.generation = g.generation WHERE s.key = ? ORDER BY s.name, s.piece",
             (key,),
         )
-        return {str(row[0]): bytes(row[1]) for row in rows} or None
+        return join_pieces(rows)
 
     async def save_match_snapshot(
-        self, generation: int, key: str, parts: Iterable[tuple[str, bytes]]
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes | bytearray]]
     ) -> bool:
         """Replace the stored snapshot (see the SQLite backend); False when the entries changed
         since `generation`."""
@@ -139,9 +144,11 @@ class MatchIndexTables(PostgresConnection):
                 return False
             await self._run("DELETE FROM match_snapshot", (), conn)
             for name, data in parts:
-                await self._run(
-                    "INSERT INTO match_snapshot (name, generation, key, data) VALUES (?, ?, ?, ?)",
-                    (name, generation, key, data),
-                    conn,
-                )
+                for piece, chunk in enumerate(pieces(data)):
+                    await self._run(
+                        "INSERT INTO match_snapshot (name, piece, generation, key, data)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (name, piece, generation, key, bytes(chunk)),
+                        conn,
+                    )
         return True

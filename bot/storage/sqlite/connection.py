@@ -368,6 +368,11 @@ class SQLiteConnection:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
+    async def set_meta(self, name: str, value: str) -> None:
+        """Store a value in the meta table (its own transaction)."""
+        async with self.transaction() as conn:
+            await self._set_meta(conn, name, value)
+
     async def _set_meta(self, conn: aiosqlite.Connection, name: str, value: str) -> None:
         await _run(
             conn,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any, Final
 
 from bot.domain.models import Entry, Kind, MatchVocab
 from bot.storage.sqlite.connection import SQLiteConnection, _run
@@ -147,15 +147,15 @@ class MatchIndexTables(SQLiteConnection):
         they are now (at the current generation); else None."""
         async with self._conn.execute(
             "SELECT s.name, s.data FROM match_snapshot s JOIN content_generation g"
-            " ON s.generation = g.generation WHERE s.key = ?",
+            " ON s.generation = g.generation WHERE s.key = ? ORDER BY s.name, s.piece",
             (key,),
         ) as cur:
             cur.row_factory = None
             rows = await cur.fetchall()
-        return {str(name): bytes(data) for name, data in rows} or None
+        return join_pieces(rows)
 
     async def save_match_snapshot(
-        self, generation: int, key: str, parts: Iterable[tuple[str, bytes]]
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes | bytearray]]
     ) -> bool:
         """Replace the stored snapshot by `parts` (made one at a time, inside the transaction),
         made with `key` at `generation`; False, and nothing written, when the entries changed
@@ -167,12 +167,39 @@ class MatchIndexTables(SQLiteConnection):
                 return False
             await _run(conn, "DELETE FROM match_snapshot")
             for name, data in parts:
-                await _run(
-                    conn,
-                    "INSERT INTO match_snapshot (name, generation, key, data) VALUES (?, ?, ?, ?)",
-                    (name, generation, key, data),
-                )
+                for piece, chunk in enumerate(pieces(data)):
+                    await _run(
+                        conn,
+                        "INSERT INTO match_snapshot (name, piece, generation, key, data)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (name, piece, generation, key, chunk),
+                    )
         return True
+
+
+#: The largest value one row of `match_snapshot` holds: a database copies a value it is given
+#: while it writes it, and a part of ten megabytes would be held three times over.
+SNAPSHOT_PIECE: Final = 1 << 20
+
+
+def pieces(data: bytes | bytearray) -> Iterator[memoryview]:
+    """A snapshot part in pieces of at most SNAPSHOT_PIECE bytes (one, empty, for b'')."""
+    view = memoryview(data)
+    yield view[:SNAPSHOT_PIECE]
+    for start in range(SNAPSHOT_PIECE, len(view), SNAPSHOT_PIECE):
+        yield view[start : start + SNAPSHOT_PIECE]
+
+
+def join_pieces(rows: Iterable[Sequence[Any]]) -> dict[str, bytes] | None:
+    """The parts of stored (name, data) rows in piece order, or None for no rows."""
+    found: dict[str, list[bytes]] = {}
+    for name, data in rows:
+        found.setdefault(str(name), []).append(bytes(data))
+    parts = {}
+    for name in list(found):
+        chunks = found.pop(name)  # each part's pieces are let go once it is whole
+        parts[name] = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return parts or None
 
 
 # The fields the matcher's index is made from (beyond title, text, aliases and tags).

@@ -13,10 +13,12 @@ CREATE TABLE content_generation (
 INSERT INTO content_generation (id, generation) VALUES (1, 0);
 
 CREATE TABLE match_snapshot (
-    name       TEXT   COLLATE "C" PRIMARY KEY,
-    generation BIGINT NOT NULL,
-    key        TEXT   NOT NULL,
-    data       BYTEA  NOT NULL
+    name       TEXT    COLLATE "C" NOT NULL,
+    piece      INTEGER NOT NULL,
+    generation BIGINT  NOT NULL,
+    key        TEXT    NOT NULL,
+    data       BYTEA   NOT NULL,
+    PRIMARY KEY (name, piece)
 );
 
 CREATE FUNCTION bump_content_generation() RETURNS trigger LANGUAGE plpgsql AS $$

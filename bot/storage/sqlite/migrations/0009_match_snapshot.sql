@@ -16,10 +16,12 @@ CREATE TABLE IF NOT EXISTS content_generation (
 INSERT OR IGNORE INTO content_generation (id, generation) VALUES (1, 0);
 
 CREATE TABLE IF NOT EXISTS match_snapshot (
-    name       TEXT    PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    piece      INTEGER NOT NULL,   -- a part is stored in pieces of at most a mebibyte
     generation INTEGER NOT NULL,
     key        TEXT    NOT NULL,
-    data       BLOB    NOT NULL
+    data       BLOB    NOT NULL,
+    PRIMARY KEY (name, piece)
 );
 
 CREATE TRIGGER IF NOT EXISTS facts_generation_insert AFTER INSERT ON facts
