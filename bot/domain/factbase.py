@@ -20,7 +20,7 @@ from bot.domain.models import Answer, BaseStats, Entry, Kind, Match
 from bot.domain.pack import Pack, load_pack, pack_works, shipped_pack_path
 from bot.domain.safety import clean_query
 from bot.domain.timeutil import utcnow
-from bot.errors import DatabaseUnavailable, NotFound
+from bot.errors import DatabaseUnavailable, NotFound, WriteRefused
 from bot.matching.analysis import normalize
 from bot.matching.index import Hit, Matcher
 from bot.matching.named import use_named_things
@@ -169,6 +169,8 @@ class FactBase:
         time (it then reads the rows)."""
         try:
             saved = await self.db.save_match_snapshot(generation, key, self.matcher.snapshot())
+        except WriteRefused as exc:  # a read-only file: expected, and said once already
+            log.info("The snapshot of the matcher's index was not stored: %s", exc)
         except (SnapshotError, sqlite3.Error) as exc:
             log.warning("Could not store the snapshot of the matcher's index: %s", exc)
         else:
