@@ -255,6 +255,8 @@ async def _import(settings: Settings, path: Path, stdout: TextIO) -> int:
             finally:
                 write_progress.reset(token)
         db.check_kept()  # removed while the index was stored: the import went with it
+        progress.say("Storing the index for the next start …")
+        await service.store_snapshot()
     except sqlite3.Error as exc:
         raise CliFailure(
             "The import is lost. " + _db_message(settings, exc) + " Run the import again."

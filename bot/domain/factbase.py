@@ -152,6 +152,15 @@ class FactBase:
             how,
         )
 
+    async def store_snapshot(self) -> None:
+        """After a bulk write (an import): read the index again from the database, as the next
+        start would, and store its snapshot, so that the next start reads that instead of the
+        rows. A failure only leaves that work to the next start."""
+        try:
+            await self.reindex()
+        except sqlite3.Error as exc:
+            log.warning("Could not read the index again to store its snapshot: %s", exc)
+
     async def _load_snapshot(self, key: str, hidden: Sequence[tuple[int, str, str]]) -> bool:
         """Load the stored snapshot when it is up to date; False (the index empty) otherwise."""
         try:

@@ -5,6 +5,7 @@ falls back to the stored rows when it is damaged — on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -436,5 +437,30 @@ async def test_an_unchanged_shipped_pack_is_not_parsed_again(
     service = await FactBase.open(path, pack)
     try:
         assert len(parsed) == 1
+    finally:
+        await service.close()
+
+
+async def test_lookback_bot_import_stores_the_snapshot_for_the_next_start(
+    tmp_path: Path, loads: Loads
+) -> None:
+    from bot.cli import main
+
+    path = tmp_path / "lookback.db"
+    service = await FactBase.open(path)
+    await service.close()
+    pack = write_pack(
+        tmp_path / "tram.json",
+        facts=[fact("tram", "Tram museum", "Kyoto's tram museum.", aliases=["our tram lore"])],
+    )
+    code = await asyncio.to_thread(main, ["--database", str(path), "import", str(pack)])
+    assert code == 0
+    loads.seen.clear()
+    service = await FactBase.open(path)
+    try:
+        assert loads.seen == ["snapshot"]  # the import read the index again and stored it
+        hit = service.matcher.search("our tram lore").best
+        assert hit is not None and hit.key == "tram"
+        _assert_same_answers(service.matcher, await _fresh(service), [None])
     finally:
         await service.close()
