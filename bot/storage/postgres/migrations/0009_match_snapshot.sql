@@ -4,7 +4,9 @@
 -- The generation goes up once per transaction that writes an entry table (a statement-level
 -- trigger; a transaction-local setting remembers it was done), not once per row: an import
 -- of 100,000 entries updates the one row once. BEFORE the statement, so the row is locked
--- before any entry row is: writers of entries queue on it in one order, never in a deadlock.
+-- before any entry row is: writers of entries queue on it (until they commit) in one order,
+-- never in a deadlock. A statement that changes no row counts too (unhiding deletes a server's
+-- own version, which may not exist): at worst, one more start reads the rows.
 
 CREATE TABLE content_generation (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
