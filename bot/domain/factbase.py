@@ -17,13 +17,14 @@ from pathlib import Path
 
 from bot.constants import KINDS, SUGGESTIONS_MAX
 from bot.domain.models import Answer, BaseStats, Entry, Kind, Match
-from bot.domain.pack import Pack, load_pack, shipped_pack_path
+from bot.domain.pack import Pack, load_pack, pack_works, shipped_pack_path
 from bot.domain.safety import clean_query
 from bot.domain.timeutil import utcnow
-from bot.errors import DatabaseUnavailable, NotFound
+from bot.errors import DatabaseUnavailable, NotFound, WriteRefused
 from bot.matching.analysis import normalize
 from bot.matching.index import Hit, Matcher
 from bot.matching.named import use_named_things
+from bot.matching.snapshot import SnapshotError
 from bot.matching.stored import ANALYSIS_VERSION, IndexRow, index_row
 from bot.storage import open_storage
 from bot.storage.interface import Storage
@@ -74,31 +75,62 @@ class FactBase:
         await self.db.close()
 
     async def load_shipped_pack(self, pack_path: Path | None = None) -> bool:
-        """Import the shipped pack when it differs from the one loaded; True if it did."""
-        pack = load_pack(pack_path or shipped_pack_path())
-        use_named_things(pack.works)
-        if await self.db.get_meta("pack_hash") == pack.digest:
-            log.debug("Content pack %s already loaded", pack.pack_version)
+        """Import the shipped pack when it differs from the one loaded; True if it did.
+
+        A pack whose files (and parser) are as they were when it was last loaded is not parsed
+        again: only its works are read (meta 'pack_files': the files' digest, then the loaded
+        pack's `digest`).
+        """
+        path = pack_path or shipped_pack_path()
+        files = pack_works(path)
+        loaded = await self.db.get_meta("pack_hash")
+        remembered = await self.db.get_meta("pack_files")
+        if files is not None and loaded is not None and remembered == f"{files[0]} {loaded}":
+            use_named_things(files[1])
+            log.debug("Content pack already loaded (its files are unchanged)")
             return False
-        written, removed = await self.db.replace_pack(
-            pack.entries, pack_version=pack.pack_version, pack_hash=pack.digest
-        )
-        log.info(
-            "Loaded content pack %s: %d entries, %d removed", pack.pack_version, written, removed
-        )
-        return True
+        pack = load_pack(path)
+        use_named_things(pack.works)
+        changed = loaded != pack.digest
+        if changed:
+            written, removed = await self.db.replace_pack(
+                pack.entries, pack_version=pack.pack_version, pack_hash=pack.digest
+            )
+            log.info(
+                "Loaded content pack %s: %d entries, %d removed",
+                pack.pack_version,
+                written,
+                removed,
+            )
+        else:
+            log.debug("Content pack %s already loaded", pack.pack_version)
+        # Remembered only when the files read before parsing are the files parsed.
+        if files is not None and files == pack_works(path):
+            try:
+                await self.db.set_meta("pack_files", f"{files[0]} {pack.digest}")
+            except sqlite3.Error as exc:
+                log.debug("Could not remember the pack's files: %s", exc)
+        return changed
 
     async def reindex(self, *, analyse_all: bool = False) -> None:
         """Load the matcher's index from the database.
 
-        Each entry's stored index row (table `match_index`, written at import) is read as it
-        is; an entry without one, or whose row no longer matches it (edited since, by a
-        moderator or another process), is analysed again and its row stored. Rows made by
-        another version of the analysis are all made again, and so are all rows when
-        `analyse_all` (a new shipped pack: its `works` are part of the analysis).
+        The stored snapshot of the whole index (bot/matching/snapshot.py) is read when it was
+        made from the entries as they are now (the database's content generation, which every
+        write to an entry table raises) with this analysis and pack: a few values instead of a
+        row per entry. Otherwise each entry's stored index row (table `match_index`, written at
+        import) is read as it is; an entry without one, or whose row no longer matches it
+        (edited since, by a moderator or another process), is analysed again and its row
+        stored; and the snapshot is made again. Rows made by another version of the analysis
+        are all made again, and so are all rows when `analyse_all` (a new shipped pack: its
+        `works` are part of the analysis).
         """
         started = time.perf_counter()
         hidden = await self.db.all_hidden()
+        # Read before anything else: a write from now on makes the snapshot made below stale.
+        generation = await self.db.content_generation()
+        key = Matcher.snapshot_key(await self.db.get_meta("pack_hash"))
+        how = "read as stored"
         if analyse_all or await self.db.get_meta("match_index_version") != ANALYSIS_VERSION:
             entries = await self.db.all_entries()
             rows = [index_row(entry) for entry in entries]
@@ -106,14 +138,53 @@ class FactBase:
             await self._store_index(entries, rows, replace_all=True)
             await self._store_vocabulary()
             analysed = len(rows)
+        elif await self._load_snapshot(key, hidden):
+            analysed, how = 0, "read from the snapshot"
         else:
             analysed = await self._load_index(hidden)
+        if how != "read from the snapshot":
+            await self._store_snapshot(generation, key)
         log.info(
-            "Indexed %d entries in %.0f ms (%d analysed, the rest read as stored)",
+            "Indexed %d entries in %.0f ms (%d analysed, the rest %s)",
             len(self.matcher),
             (time.perf_counter() - started) * 1000,
             analysed,
+            how,
         )
+
+    async def store_snapshot(self) -> None:
+        """After a bulk write (an import): read the index again from the database, as the next
+        start would, and store its snapshot, so that the next start reads that instead of the
+        rows. A failure only leaves that work to the next start."""
+        try:
+            await self.reindex()
+        except sqlite3.Error as exc:
+            log.warning("Could not read the index again to store its snapshot: %s", exc)
+
+    async def _load_snapshot(self, key: str, hidden: Sequence[tuple[int, str, str]]) -> bool:
+        """Load the stored snapshot when it is up to date; False (the index empty) otherwise."""
+        try:
+            stored = await self.db.match_snapshot(key)
+            if stored is None:
+                return False
+            self.matcher.load_snapshot(stored, hidden)
+        except (SnapshotError, sqlite3.Error) as exc:
+            log.warning("The stored snapshot of the index is unusable (%s): reading its rows", exc)
+            return False
+        return True
+
+    async def _store_snapshot(self, generation: int, key: str) -> None:
+        """Store the index as a snapshot for the next start; a failure costs only that start's
+        time (it then reads the rows)."""
+        try:
+            saved = await self.db.save_match_snapshot(generation, key, self.matcher.snapshot())
+        except WriteRefused as exc:  # a read-only file: expected, and said once already
+            log.info("The snapshot of the matcher's index was not stored: %s", exc)
+        except (SnapshotError, sqlite3.Error) as exc:
+            log.warning("Could not store the snapshot of the matcher's index: %s", exc)
+        else:
+            if not saved:
+                log.debug("Entries changed while the index loaded: no snapshot stored")
 
     async def _load_index(self, hidden: Sequence[tuple[int, str, str]]) -> int:
         """Stream the stored rows into the matcher; returns how many entries needed analysis."""

@@ -561,6 +561,37 @@ def load_pack(path: Path | str, guild_id: int = 0) -> Pack:
     return _finish(doc, entries, problems, works, parse_trivia(doc, path.name, problems))
 
 
+def pack_works(path: Path | str) -> tuple[str, tuple[NamedThing, ...]] | None:
+    """A pack's `works`, read without validating its entries, and a digest of its files as
+    they are (and of this parser): a start-up that finds this digest stored beside the loaded
+    pack's `digest` need not parse the pack again. None when a file cannot be read, is not
+    JSON or its works have problems (`load_pack` then says what)."""
+    path = Path(path)
+    try:
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        if path.is_dir():
+            manifest = (path / "manifest.json").read_bytes()
+            digest.update(manifest)
+            names = json.loads(manifest).get("files")
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                return None
+            folder = path.resolve()
+            files = [(name, (path / name).resolve()) for name in names]
+            if any(folder not in file.parents for _, file in files):
+                return None
+        else:
+            files = [(path.name, path)]
+        works: list[NamedThing] = []
+        problems = PackProblems()
+        for name, file in files:
+            raw = file.read_bytes()
+            digest.update(len(raw).to_bytes(8, "little") + raw)
+            works += parse_works(json.loads(raw), name, problems)
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return None
+    return None if problems else (digest.hexdigest(), tuple(works))
+
+
 def _finish(
     manifest: dict[str, Any],
     entries: list[Entry],

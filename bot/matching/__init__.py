@@ -3,6 +3,7 @@
 `analysis` turns text into tokens, `stored` is what the index keeps of an entry (also stored in
 the database), `scoring` holds the weights and thresholds, and `index` the in-memory inverted
 index with the `Matcher`: `Matcher.search` answers questions, `Matcher.complete` autocompletes.
+`snapshot` is the format of the whole index as a few stored values, which start-up reads back.
 Nothing here imports discord.py or touches the database.
 """
 

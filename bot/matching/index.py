@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import heapq
 import itertools
 import math
@@ -70,6 +71,15 @@ from bot.matching.scoring import (
     TYPO_MIN_RATIO,
     TYPO_SCAN_MAX,
     UNKNOWN_WEIGHT,
+)
+from bot.matching.snapshot import (
+    SnapshotError,
+    decode_array,
+    decode_strings,
+    encode_strings,
+    frame,
+    snapshot_key,
+    unframe,
 )
 from bot.matching.stored import _SAME_AS_FIRST_NAME, IndexRow, index_row
 
@@ -167,6 +177,13 @@ def _same_numbers(name: str, numbers: list[str]) -> bool:
 def _in_sorted(values: array[int], value: int) -> bool:
     position = bisect.bisect_left(values, value)
     return position < len(values) and values[position] == value
+
+
+def _referred(items: list[str], numbers: array[int]) -> list[str]:
+    """The items a snapshot's numbers refer to (a number out of range: SnapshotError)."""
+    if numbers and (min(numbers) < 0 or max(numbers) >= len(items)):
+        raise SnapshotError("a reference out of range")
+    return list(map(items.__getitem__, numbers))
 
 
 _Why = tuple[str, str]  # (what kind of named thing rules an entry out, which one)
@@ -402,6 +419,187 @@ class Matcher:
         self.set_vocabulary(surfaces, tokens)
         self._bulk = True
         self._finish_bulk()
+
+    # -- a snapshot of the whole index (bot.matching.snapshot) ---------------------------------
+
+    @staticmethod
+    def snapshot_key(pack_hash: str | None) -> str:
+        """What a snapshot of this index depends on besides the entries (`snapshot_key`)."""
+        return snapshot_key(pack_hash, (_KINDS, sorted(_LB_BITS.items()), _SYNONYM_SURFACES))
+
+    def snapshot(self) -> Iterator[tuple[str, bytes | bytearray]]:
+        """The index as named parts to store, made one at a time; `load_snapshot` reads them
+        back. What servers hide is not in it (start-up reads that apart). Raises
+        SnapshotError, as the parts are made, when a text holds NUL."""
+        if self._bulk:
+            raise SnapshotError("the index is being loaded")
+        header = {
+            "entries": len(self._keys),
+            "in_order": self._in_order,
+            "key_tokens": len(self._key_postings),
+            "by_title": [len(positions) for positions in self._by_title],
+        }
+        return frame(header, self._snapshot_parts())
+
+    def _snapshot_parts(self) -> Iterator[tuple[str, bytes | bytearray]]:
+        yield "kinds", bytes(self._kinds)
+        yield "guilds", self._guilds.tobytes()
+        yield "live", bytes(self._live)
+        yield "keys", encode_strings(self._keys)
+        yield "titles", encode_strings(self._titles)
+        yield "forms", encode_strings(self._forms)
+        for name, values in (("norm_titles", self._norm_titles), ("long_forms", self._long_forms)):
+            yield f"{name}_at", array("i", values).tobytes()
+            yield name, encode_strings(list(values.values()))
+        # Every word once (tokens, words as written), referred to by number everywhere else:
+        # read back, each is one string object however many places hold it.
+        number: dict[str, int] = {}
+        for word in itertools.chain(
+            self._key_postings, self._body_postings, self._surface, self._surface.values()
+        ):
+            if word not in number:
+                number[word] = len(number)
+        numbered = number.__getitem__
+        yield "words", encode_strings(list(number))
+        for side, postings in (("key", self._key_postings), ("body", self._body_postings)):
+            if side == "body":
+                yield "body_words", array("i", map(numbered, postings)).tobytes()
+            yield f"{side}_sizes", array("i", map(len, postings.values())).tobytes()
+            every: array[int] = array("i")
+            for positions in postings.values():
+                every.extend(positions)
+            yield f"{side}_positions", every.tobytes()
+            del every
+        yield "surfaces", array("i", map(numbered, self._surface)).tobytes()
+        yield "surface_tokens", array("i", map(numbered, self._surface.values())).tobytes()
+        del number, numbered
+        # The words as written by position in the vocabulary: its sorted order, and the groups
+        # typos are looked for in (by length; by length and first letter).
+        place = {surface: n for n, surface in enumerate(self._surface)}.__getitem__
+        yield "sorted_vocab", array("i", map(place, self._sorted_vocab)).tobytes()
+        by_len, by_initial = self._vocab_by_len, self._vocab_by_initial
+        yield "by_len_lengths", array("i", by_len).tobytes()
+        yield "by_initial_lengths", array("i", (length for length, _ in by_initial)).tobytes()
+        yield "by_initial_letters", encode_strings([letter for _, letter in by_initial])
+        for name, groups in (("by_len", by_len.values()), ("by_initial", by_initial.values())):
+            yield f"{name}_sizes", array("i", map(len, groups)).tobytes()
+            yield name, array("i", map(place, itertools.chain.from_iterable(groups))).tobytes()
+        yield "by_title", array("i", itertools.chain.from_iterable(self._by_title)).tobytes()
+
+    def load_snapshot(
+        self, stored: dict[str, bytes], hidden: Iterable[tuple[int, str, str]] = ()
+    ) -> None:
+        """Replace the index by a snapshot's (`snapshot`), then apply what servers hide (as
+        `load`). Parts are dropped from `stored` as they are read. A snapshot that is missing
+        a part, damaged, cut or of another layout raises SnapshotError and leaves the index
+        empty."""
+        self._reset()
+        header = unframe(stored)
+        collecting = gc.isenabled()
+        gc.disable()  # hundreds of thousands of new objects, none of them garbage
+        try:
+            self._load_parts(header, stored)
+        except SnapshotError:
+            self._reset()
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
+            self._reset()
+            raise SnapshotError(f"inconsistent snapshot: {exc!r}") from exc
+        finally:
+            if collecting:
+                gc.enable()
+        for guild_id, kind, key in hidden:
+            self._masked.setdefault(guild_id, set()).add((kind, key))
+
+    def _load_parts(self, header: dict[str, Any], stored: dict[str, bytes]) -> None:
+        take = stored.pop  # each part is dropped once read: its bytes are not kept to the end
+        count, in_order = int(header["entries"]), int(header["in_order"])
+        kinds = bytearray(take("kinds"))
+        if len(kinds) != count or (kinds and max(kinds) >= len(_KINDS)):
+            raise SnapshotError("kinds")
+        guilds = decode_array("q", take("guilds"), count)
+        live = bytearray(take("live"))
+        if len(live) != count or not 0 <= in_order <= count:
+            raise SnapshotError("positions")
+        keys = decode_strings(take("keys"), count)
+        titles = decode_strings(take("titles"), count)
+        forms = decode_strings(take("forms"), count)
+        by_position: list[dict[int, str]] = []
+        for name in ("norm_titles", "long_forms"):
+            at = decode_array("i", take(f"{name}_at"))
+            by_position.append(dict(zip(at, decode_strings(take(name), len(at)), strict=True)))
+        words_data = take("words")
+        words = str(words_data, "utf-8", "surrogatepass").split("\x00") if words_data else []
+        del words_data
+        postings: list[dict[str, array[int]]] = []
+        for side in ("key", "body"):
+            if side == "key":
+                tokens = words[: int(header["key_tokens"])]
+            else:
+                tokens = _referred(words, decode_array("i", take("body_words")))
+            sizes = decode_array("i", take(f"{side}_sizes"), len(tokens))
+            ends = list(itertools.accumulate(sizes))
+            every = decode_array("i", take(f"{side}_positions"), ends[-1] if ends else 0)
+            slices = map(slice, [0, *ends[:-1]], ends)
+            postings.append(dict(zip(tokens, map(every.__getitem__, slices), strict=True)))
+            if len(postings[-1]) != len(tokens) or min(sizes, default=1) < 1:
+                raise SnapshotError(f"{side} postings")
+        surfaces = _referred(words, decode_array("i", take("surfaces")))
+        tokens = _referred(words, decode_array("i", take("surface_tokens"), len(surfaces)))
+        vocabulary = dict(zip(surfaces, tokens, strict=True))
+        del words, tokens
+        if len(vocabulary) != len(surfaces):
+            raise SnapshotError("vocabulary")
+        sorted_vocab = _referred(surfaces, decode_array("i", take("sorted_vocab"), len(surfaces)))
+        groups: list[dict[Any, list[str]]] = []
+        for name in ("by_len", "by_initial"):
+            lengths = decode_array("i", take(f"{name}_lengths"))
+            group_keys: list[Any] = list(lengths)
+            if name == "by_initial":
+                letters = decode_strings(take("by_initial_letters"), len(lengths))
+                group_keys = list(zip(lengths, letters, strict=True))
+            sizes = decode_array("i", take(f"{name}_sizes"), len(lengths))
+            ends = list(itertools.accumulate(sizes))
+            members = _referred(surfaces, decode_array("i", take(name), ends[-1] if ends else 0))
+            groups.append(
+                {
+                    k: members[start:end]
+                    for k, start, end in zip(group_keys, [0, *ends[:-1]], ends, strict=True)
+                }
+            )
+        per_kind = [int(size) for size in header["by_title"]]
+        titled = decode_array("i", take("by_title"), sum(per_kind))
+        if len(per_kind) != len(_KINDS):
+            raise SnapshotError("by_title")
+        ends = list(itertools.accumulate(per_kind))
+        starts = [0, *ends[:-1]]
+        by_title = [titled[start:end].tolist() for start, end in zip(starts, ends, strict=True)]
+        if stored:
+            raise SnapshotError(f"unknown parts: {sorted(stored)}")
+
+        self._kinds, self._guilds, self._live = kinds, guilds, live
+        self._keys, self._titles, self._forms = keys, titles, forms
+        self._norm_titles, self._long_forms = by_position
+        self._key_postings, self._body_postings = postings
+        self._alive = live.count(1)
+        self._in_order = in_order
+        self._last_ref = (
+            (kinds[in_order - 1], guilds[in_order - 1], keys[in_order - 1]) if in_order else None
+        )
+        self._refs = {(kinds[i], guilds[i], keys[i]): i for i in range(in_order, count) if live[i]}
+        works = bytearray(count)  # what `_work_bits` makes of each entry's key tokens
+        for work, bit in _LB_BITS.items():
+            for index in self._key_postings.get(LB + work, _NO_POSTINGS):
+                works[index] |= bit
+        self._works = works
+        masked = self._masked
+        for index in itertools.compress(range(count), guilds):
+            if live[index]:
+                masked.setdefault(guilds[index], set()).add((_KINDS[kinds[index]], keys[index]))
+        self._surface = vocabulary
+        self._sorted_vocab = sorted_vocab
+        self._vocab_by_len, self._vocab_by_initial = groups
+        self._by_title = by_title
 
     def _add(
         self,

@@ -460,6 +460,21 @@ class Storage(Protocol):
         """Replace the stored typo vocabulary and mark it up to date."""
         ...
 
+    async def content_generation(self) -> int:
+        """The number every write to an entry table raises (by any program)."""
+        ...
+
+    async def match_snapshot(self, key: str) -> dict[str, bytes] | None:
+        """The stored snapshot of the matcher's index, if made with `key` at the current
+        generation."""
+        ...
+
+    async def save_match_snapshot(
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes | bytearray]]
+    ) -> bool:
+        """Replace the stored snapshot; False when the entries changed since `generation`."""
+        ...
+
     async def close(self) -> None:
         """Close the connection."""
         ...
@@ -501,6 +516,10 @@ class Storage(Protocol):
 
     async def get_meta(self, name: str) -> str | None:
         """A value from the meta table."""
+        ...
+
+    async def set_meta(self, name: str, value: str) -> None:
+        """Store a value in the meta table."""
         ...
 
     # -- Discord scheduled events and calendar files (bot/domain/event_sync, calendar) --------

@@ -137,3 +137,93 @@ def test_a_database_url_of_another_kind_is_refused() -> None:
         Settings.from_env({"DATABASE_URL": "mysql://u@h/db"}, None)
     with pytest.raises(SettingsError, match="--database"):
         Settings.from_env({}, None).with_database("")
+
+
+# -- `lookback-bot ask` reads its few settings without pydantic (bot.quick_settings) ----------
+
+QUICK_ENVIRONMENTS: list[dict[str, str]] = [
+    {},
+    {"DATABASE_PATH": "/tmp/x.db", "LOG_LEVEL": " debug "},
+    {"database_path": "~/lookback.db", "log_file": " /tmp/log.txt "},
+    {"DATABASE_URL": "postgresql://u:p@h/db", "DISCORD_TOKEN": "  "},
+    {"DATABASE_URL": " ", "DISCORD_TOKEN": "a.token.value"},
+    {"DATABASE_URL": "mysql://h/db"},
+    {"DATABASE_PATH": "  "},
+    {"DATABASE_PATH": "/"},
+    {"LOG_LEVEL": "LOUD"},
+    {"OWNER_IDS": "1"},
+    {"SHARD_IDS": "0"},
+    {"DATABASE_PATH": "a.db", "database_path": "b.db"},
+    {"PATH": "/usr/bin", "HOME": "/root", "LANG": "ja_JP.UTF-8"},
+]
+
+
+@pytest.mark.parametrize("env", QUICK_ENVIRONMENTS)
+def test_quick_settings_are_the_settings_or_nothing(env: dict[str, str]) -> None:
+    from bot.quick_settings import quick_settings
+
+    quick = quick_settings(env, None)
+    try:
+        full: Settings | None = Settings.from_env(env, None)
+    except SettingsError:
+        full = None
+    if full is None:
+        assert quick is None  # Settings explains what is wrong, in its words
+        return
+    if quick is None:  # another setting to check: only then may the quick reader give up
+        assert set(map(str.upper, env)) & {"OWNER_IDS", "SHARD_IDS", "DATABASE_PATH"}
+        return
+    for name in ("token", "database_path", "database_url", "log_level", "log_file", "database"):
+        assert getattr(quick, name) == getattr(full, name), name
+    assert quick.has_token == full.has_token
+    assert "a.token.value" not in repr(quick)
+    for where in ("other.db", "postgresql://h/other ", "sqlite:///x.db", "  "):
+        moved = quick.with_database(where)
+        try:
+            expected: Settings | None = full.with_database(where)
+        except SettingsError:
+            expected = None
+        if moved is None or expected is None:
+            assert expected is None
+            continue
+        assert (moved.database, moved.database_path) == (expected.database, expected.database_path)
+
+
+def test_quick_settings_know_every_setting_by_name(tmp_path: Path) -> None:
+    from bot.quick_settings import OTHER_SETTINGS, QUICK_SETTINGS, quick_settings
+
+    names = set()
+    for field_name, field in Settings.model_fields.items():
+        names.add(field_name.upper())
+        if field.alias:
+            names.add(field.alias.upper())
+    assert names <= OTHER_SETTINGS | set(QUICK_SETTINGS)  # a new setting is listed there
+    dotenv = tmp_path / ".env"
+    assert quick_settings({}, dotenv) is not None
+    dotenv.write_text("DATABASE_PATH=x.db\n", "utf-8")
+    assert quick_settings({}, dotenv) is None  # python-dotenv's rules: Settings reads it
+
+
+def test_ask_imports_neither_pydantic_nor_discord(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    database = tmp_path / "lookback.db"
+    code = (
+        "import sys\nfrom bot.cli import main\n"
+        "code = main(['ask', '--json', 'who directed look back'])\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_settings',"
+        " 'discord', 'dotenv')]\n"
+        "print('LOADED', loaded, code)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(database), "LOG_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "LOADED [] 0" in result.stdout, result.stdout + result.stderr

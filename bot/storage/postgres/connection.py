@@ -319,6 +319,11 @@ class PostgresConnection:
         value = await self._fetchval("SELECT value FROM meta WHERE name = ?", (name,))
         return str(value) if value is not None else None
 
+    async def set_meta(self, name: str, value: str) -> None:
+        """Store a value in the meta table (its own transaction)."""
+        async with self.transaction() as conn:
+            await self._set_meta(conn, name, value)
+
     async def _set_meta(self, conn: Any, name: str, value: str) -> None:
         await self._run(
             "INSERT INTO meta (name, value) VALUES (?, ?)"

@@ -7,7 +7,12 @@ from typing import Any
 
 from bot.domain.models import Entry, Kind, MatchVocab
 from bot.storage.postgres.connection import PostgresConnection, _sql
-from bot.storage.sqlite.match_index import _match_source_columns, match_source
+from bot.storage.sqlite.match_index import (
+    _match_source_columns,
+    join_pieces,
+    match_source,
+    pieces,
+)
 from bot.storage.sqlite.rows import TABLES
 
 
@@ -110,3 +115,40 @@ class MatchIndexTables(PostgresConnection):
                 conn,
             )
             await self._set_meta(conn, "match_vocab_valid", "1")
+
+    # -- the snapshot of the whole index (migration 0009, bot/matching/snapshot.py) ----------
+
+    async def content_generation(self) -> int:
+        """The number every write to an entry table raises (migration 0009's triggers)."""
+        value = await self._fetchval("SELECT generation FROM content_generation")
+        return int(value) if value is not None else -1
+
+    async def match_snapshot(self, key: str) -> dict[str, bytes] | None:
+        """The stored snapshot's parts by name, if it was made with `key` from the entries as
+        they are now (at the current generation); else None."""
+        rows = await self._fetch(
+            "SELECT s.name, s.data FROM match_snapshot s JOIN content_generation g"
+            " ON s.generation = g.generation WHERE s.key = ? ORDER BY s.name, s.piece",
+            (key,),
+        )
+        return join_pieces(rows)
+
+    async def save_match_snapshot(
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes | bytearray]]
+    ) -> bool:
+        """Replace the stored snapshot (see the SQLite backend); False when the entries changed
+        since `generation`."""
+        async with self.transaction() as conn:
+            current = await self._fetchval("SELECT generation FROM content_generation", (), conn)
+            if current is None or int(current) != generation:
+                return False
+            await self._run("DELETE FROM match_snapshot", (), conn)
+            for name, data in parts:
+                for piece, chunk in enumerate(pieces(data)):
+                    await self._run(
+                        "INSERT INTO match_snapshot (name, piece, generation, key, data)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (name, piece, generation, key, bytes(chunk)),
+                        conn,
+                    )
+        return True

@@ -368,6 +368,11 @@ class SQLiteConnection:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
+    async def set_meta(self, name: str, value: str) -> None:
+        """Store a value in the meta table (its own transaction)."""
+        async with self.transaction() as conn:
+            await self._set_meta(conn, name, value)
+
     async def _set_meta(self, conn: aiosqlite.Connection, name: str, value: str) -> None:
         await _run(
             conn,
@@ -441,6 +446,14 @@ async def _connect_read_only(path: Path) -> aiosqlite.Connection:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (our migrations hold no `;` or `--` in literals)."""
+    """Split a migration into statements (our migrations hold no `;` or `--` in literals); a
+    trigger's body (`BEGIN …; END`) stays in its statement."""
     lines = [re.sub(r"--.*$", "", line) for line in script.splitlines()]
-    return "\n".join(lines).split(";")
+    statements: list[str] = []
+    pending = ""
+    for piece in "\n".join(lines).split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending[:-1])
+            pending = ""
+    return [*statements, pending.rstrip(";")]

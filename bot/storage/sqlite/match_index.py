@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any, Final
 
 from bot.domain.models import Entry, Kind, MatchVocab
 from bot.storage.sqlite.connection import SQLiteConnection, _run
@@ -133,6 +133,73 @@ class MatchIndexTables(SQLiteConnection):
                 (surfaces, tokens),
             )
             await self._set_meta(conn, "match_vocab_valid", "1")
+
+    # -- the snapshot of the whole index (migration 0009, bot/matching/snapshot.py) ----------
+
+    async def content_generation(self) -> int:
+        """The number every write to an entry table raises (migration 0009's triggers)."""
+        async with self._conn.execute("SELECT generation FROM content_generation") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else -1
+
+    async def match_snapshot(self, key: str) -> dict[str, bytes] | None:
+        """The stored snapshot's parts by name, if it was made with `key` from the entries as
+        they are now (at the current generation); else None."""
+        async with self._conn.execute(
+            "SELECT s.name, s.data FROM match_snapshot s JOIN content_generation g"
+            " ON s.generation = g.generation WHERE s.key = ? ORDER BY s.name, s.piece",
+            (key,),
+        ) as cur:
+            cur.row_factory = None
+            rows = await cur.fetchall()
+        return join_pieces(rows)
+
+    async def save_match_snapshot(
+        self, generation: int, key: str, parts: Iterable[tuple[str, bytes | bytearray]]
+    ) -> bool:
+        """Replace the stored snapshot by `parts` (made one at a time, inside the transaction),
+        made with `key` at `generation`; False, and nothing written, when the entries changed
+        since that generation (the snapshot would be out of date already)."""
+        async with self.transaction() as conn:
+            async with conn.execute("SELECT generation FROM content_generation") as cur:
+                row = await cur.fetchone()
+            if row is None or int(row[0]) != generation:
+                return False
+            await _run(conn, "DELETE FROM match_snapshot")
+            for name, data in parts:
+                for piece, chunk in enumerate(pieces(data)):
+                    await _run(
+                        conn,
+                        "INSERT INTO match_snapshot (name, piece, generation, key, data)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (name, piece, generation, key, chunk),
+                    )
+        return True
+
+
+#: The largest value one row of `match_snapshot` holds: a database copies a value it is given
+#: while it writes it, and a part of ten megabytes would be held three times over.
+SNAPSHOT_PIECE: Final = 1 << 20
+
+
+def pieces(data: bytes | bytearray) -> Iterator[memoryview]:
+    """A snapshot part in pieces of at most SNAPSHOT_PIECE bytes (one, empty, for b'')."""
+    view = memoryview(data)
+    yield view[:SNAPSHOT_PIECE]
+    for start in range(SNAPSHOT_PIECE, len(view), SNAPSHOT_PIECE):
+        yield view[start : start + SNAPSHOT_PIECE]
+
+
+def join_pieces(rows: Iterable[Sequence[Any]]) -> dict[str, bytes] | None:
+    """The parts of stored (name, data) rows in piece order, or None for no rows."""
+    found: dict[str, list[bytes]] = {}
+    for name, data in rows:
+        found.setdefault(str(name), []).append(bytes(data))
+    parts = {}
+    for name in list(found):
+        chunks = found.pop(name)  # each part's pieces are let go once it is whole
+        parts[name] = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return parts or None
 
 
 # The fields the matcher's index is made from (beyond title, text, aliases and tags).
