@@ -238,6 +238,9 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
     lead = ROOT / "tests" / "data" / "heldout_lead.json"
     if lead.is_file():  # written after the tuning, never tuned on (tests/README.md)
         sets["lead held-out"] = json.loads(lead.read_text("utf-8"))["cases"]
+    lead2 = ROOT / "tests" / "data" / "heldout_lead2.json"
+    if lead2.is_file():  # written before the recall round's changes were merged, never tuned on
+        sets["lead held-out 2"] = json.loads(lead2.read_text("utf-8"))["cases"]
     japanese = ROOT / "tests" / "data" / "questions_ja.json"
     if japanese.is_file():  # Japanese fan questions, split like the fan questions
         ja = json.loads(japanese.read_text("utf-8"))["cases"]

@@ -14,19 +14,16 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import Any, Final, TextIO
 
 from bot import __version__
+from bot.config import Settings, SettingsError
 from bot.constants import KINDS
 from bot.domain.models import Kind
 from bot.domain.pack import PackError, dump_document, load_pack, to_document
 from bot.errors import UserFacingError
 from bot.logsetup import setup_logging
-from bot.quick_settings import CommandSettings, SettingsError, quick_settings
 from bot.storage.sqlite.connection import DatabaseFileError, operator_message
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _open(settings: CommandSettings):  # type: ignore[no-untyped-def]
+async def _open(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.domain.factbase import FactBase
 
     return await FactBase.open(settings.database)
 
 
-async def _ask(
-    settings: CommandSettings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO
-) -> int:
+async def _ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from bot.cards.answers import answer_card
     from bot.cards.text import render_card
 
@@ -277,7 +272,7 @@ async def _import(settings: Settings, path: Path, stdout: TextIO) -> int:
 _READ_ONLY = object()
 
 
-def _db_message(settings: CommandSettings, error: object) -> str:
+def _db_message(settings: Settings, error: object) -> str:
     """The operator's line for a database failure."""
     from bot.errors import DB_READ_ONLY, WriteRefused
 
@@ -516,7 +511,9 @@ def main(
     stdout = stdout or sys.stdout
     args = _parser().parse_args(argv)
     try:
-        settings = _read_settings(args)
+        settings = Settings.from_env()
+        if args.database is not None:
+            settings = settings.with_database(args.database)
     except SettingsError as exc:
         sys.stderr.write(f"Configuration problem: {exc}\n")
         return 2
@@ -554,38 +551,11 @@ def main(
         return EXIT_FAULT
 
 
-def _read_settings(args: argparse.Namespace) -> CommandSettings:
-    """`ask` reads its few settings without pydantic when nothing else needs checking
-    (`bot.quick_settings`); every other command, and `ask` otherwise, reads `Settings`."""
-    if args.command == "ask":
-        quick = quick_settings()
-        if quick is not None and args.database is not None:
-            quick = quick.with_database(args.database)
-        if quick is not None:
-            return quick
-    from bot.config import Settings
-
-    settings = Settings.from_env()
-    if args.database is not None:
-        settings = settings.with_database(args.database)
-    return settings
-
-
-def _full(settings: CommandSettings) -> Settings:
-    """The settings of a command other than `ask`: always `Settings` (`_read_settings`)."""
-    from bot.config import Settings
-
-    if not isinstance(settings, Settings):
-        raise TypeError("only `ask` runs on the quick settings")
-    return settings
-
-
 def _dispatch(
-    command: str, settings: CommandSettings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO
+    command: str, settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO
 ) -> int:
     if command == "ask":
         return asyncio.run(_ask(settings, args, stdin, stdout))
-    settings = _full(settings)
     if command == "run":
         if settings.has_token:
             return _run_discord(settings)
@@ -610,7 +580,7 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
-def _details(settings: CommandSettings) -> None:
+def _details(settings: Settings) -> None:
     """The traceback too, when the operator asked for details (LOG_LEVEL=DEBUG)."""
     if settings.log_level == "DEBUG":
         traceback.print_exc(file=sys.stderr)

@@ -25,11 +25,10 @@ from pydantic_settings import (
 )
 
 from bot.logsetup import RedactingFilter, setup_logging
-from bot.quick_settings import SettingsError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATABASE = "lookback.db"  # also bot.quick_settings
+DEFAULT_DATABASE = "lookback.db"
 #: The longest grace window for overdue reminders (a reminder older than this is "missed").
 MAX_GRACE_SECONDS = 30 * 86_400
 #: Discord caps a bot at this many shards per process group in practice; far above any need.
@@ -39,6 +38,10 @@ MAX_SHARDS = 16_384
 _DATABASE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use."""
 
 
 def _blank_to_none(value: Any) -> Any:
