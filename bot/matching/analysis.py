@@ -286,7 +286,9 @@ _PHRASES: Final = (
         "",
         re.compile(
             r"\b(married|marry|wife|husband|spouse|girlfriend|boyfriend|divorced?|how tall|"
-            r"height|net worth|salary|religion|blood type)\b|結婚|身長|年収|彼氏|恋人|血液型"
+            r"height|net worth|salary|religion|blood type|dating|relationship status)\b"
+            r"|\bis [a-z]+( [a-z]+)? single\b|\b(have|has) (any )?(kids|children)\b"
+            r"|結婚|身長|年収|彼氏|彼女いる|恋人|血液型|独身"
         ),
         " privatelife ",
     ),

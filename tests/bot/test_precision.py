@@ -505,7 +505,15 @@ def test_chat_words_and_mistyped_stop_words_carry_no_topic() -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["how tall is fujimoto", "is oshiyama married", "押山監督って結婚してる？"]
+    "question",
+    [
+        "how tall is fujimoto",
+        "is oshiyama married",
+        "押山監督って結婚してる？",
+        "is mizuki yoshida single",
+        "does fujimoto have kids",
+        "河合優実 独身",
+    ],
 )
 async def test_a_persons_private_life_gets_no_answer(service: FactBase, question: str) -> None:
     assert not has_topic(question)
