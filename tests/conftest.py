@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -53,10 +55,27 @@ def _databases_closed() -> Iterator[None]:
         pytest.fail(f"the test left {len(still_open)} database connection(s) open", pytrace=False)
 
 
+_LOADED_SQLITE: list[Path] = []
+
+
+async def loaded_sqlite(path: Path) -> Path:
+    """`path` made a copy of a SQLite file that has the shipped pack loaded, indexed and its
+    index snapshot stored, made once per test process (as `_as_loaded` does for PostgreSQL):
+    opening it then reads the snapshot instead of parsing and analysing the pack for every
+    test. Tests of a first start open a path of their own."""
+    if not _LOADED_SQLITE:
+        template = Path(tempfile.mkdtemp(prefix="lookback-loaded-")) / "loaded.db"
+        made = await FactBase.open(template)
+        await made.close()
+        _LOADED_SQLITE.append(template)
+    shutil.copyfile(_LOADED_SQLITE[0], path)
+    return path
+
+
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[FactBase]:
-    """The fact base on a fresh temporary SQLite file, loaded with the shipped pack."""
-    fb = await FactBase.open(tmp_path / "lookback.db")
+    """The fact base on a temporary SQLite file, loaded with the shipped pack."""
+    fb = await FactBase.open(await loaded_sqlite(tmp_path / "lookback.db"))
     try:
         yield fb
     finally:
@@ -97,6 +116,8 @@ async def any_service(db_location: Path | str) -> AsyncIterator[FactBase]:
     """The fact base loaded with the shipped pack, on each backend in turn."""
     if isinstance(db_location, str):
         await _as_loaded(db_location)
+    else:
+        await loaded_sqlite(db_location)
     fb = await FactBase.open(db_location)
     try:
         yield fb

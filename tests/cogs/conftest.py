@@ -13,13 +13,15 @@ import simcord.interactions
 from bot import create_bot
 from bot.client import LookBackBot
 from bot.config import Settings
+from tests.conftest import loaded_sqlite
 from tests.openapi_check import request_rule_problems
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """The bot's database file for one test."""
-    return tmp_path / "bot.db"
+async def db_path(tmp_path: Path) -> Path:
+    """The bot's database file for one test: a copy of one with the shipped pack loaded
+    (`tests.conftest.loaded_sqlite`), as the bot would leave it after its first start."""
+    return await loaded_sqlite(tmp_path / "bot.db")
 
 
 def make_bot(db_path: Path, **settings: object) -> LookBackBot:
