@@ -3,7 +3,10 @@ the day's POST is in flight, restarted on the same database, one message in the 
 two bot processes running on one database at once, racing for the same day's row, one message.
 
 The server's daily post is set (through the project's own `DailyService`) for the next full
-minute of the wall clock at least 15 s ahead, so this test waits up to 75 s for it. The fake
+minute of the wall clock; its planned row is then moved a second into the past, as if the bot
+came up just after the day's time (well within the grace), so the bots claim it as soon as
+they start instead of waiting up to a minute (the scheduler waking at the time itself is
+tested with simcord's clock in tests/cogs/test_daily.py). The fake
 holds the POST 1.5 s; the bot is killed while it waits; the fake still creates the message
 (Discord accepting a message whose sender died). The restarted bot reclaims the row once its
 3 s lease has run out, finds its message by the "📅 #ID" footer, and posts nothing more.
@@ -47,11 +50,10 @@ def read_db(db_path: Path, sql: str, params: Sequence[Any] = ()) -> list[sqlite3
 
 
 async def prepare(db_path: Path, channel_id: int) -> tuple[dt.datetime, str]:
-    """The daily post on, due at the next minute at least 15 s ahead; (due, its nonce)."""
+    """The daily post on for the next full minute, its row then due a second ago (the bot
+    sends an overdue post within the grace at once); (the set time, the row's nonce)."""
     now = discord.utils.utcnow()
-    due = (now + dt.timedelta(seconds=15 + 60)).replace(second=0, microsecond=0)
-    if (due - now).total_seconds() > 75:
-        due -= dt.timedelta(minutes=1)
+    due = (now + dt.timedelta(seconds=60)).replace(second=0, microsecond=0)
     db = await Database.open(db_path)
     try:
         service = DailyService(db, owner="test", grace_seconds=3600, clock=lambda: now)
@@ -59,6 +61,16 @@ async def prepare(db_path: Path, channel_id: int) -> tuple[dt.datetime, str]:
         await service.configure(settings)
         (row,) = read_db(db_path, "SELECT * FROM daily_posts")
         assert row["due_at"] == f"{due:%Y-%m-%dT%H:%M:%S}Z", dict(row)
+        past = f"{now - dt.timedelta(seconds=1):%Y-%m-%dT%H:%M:%S}Z"
+        conn = sqlite3.connect(db_path, timeout=5)
+        try:
+            with conn:
+                conn.execute(
+                    "UPDATE daily_posts SET due_at = ?, next_attempt_at = ? WHERE id = ?",
+                    (past, past, row["id"]),
+                )
+        finally:
+            conn.close()
         return due, row["nonce"]
     finally:
         await db.close()
@@ -88,7 +100,7 @@ async def test_sigkill_mid_post_then_restart_posts_once(fake: FakeDiscord, tmp_p
     due, nonce = await prepare(db_path, channel_id)
     env = reminder_env(fake, tmp_path)
     fake.set_delay(f"/channels/{channel_id}/messages", 1.5, method="POST")
-    wait = (due - discord.utils.utcnow()).total_seconds() + 20
+    wait = START_TIMEOUT + 20
     async with running_bot(env, tmp_path) as first:
         await fake.wait_until(
             lambda: bool(daily_posts(fake, channel_id)), timeout=wait, what="the daily POST"
@@ -97,7 +109,7 @@ async def test_sigkill_mid_post_then_restart_posts_once(fake: FakeDiscord, tmp_p
         assert in_flight.status is None
         assert in_flight.json["nonce"] == nonce and in_flight.json.get("enforce_nonce") is True
         await sigkill(first)
-    (row,) = read_db(db_path, "SELECT * FROM daily_posts")
+    (row,) = read_db(db_path, "SELECT * FROM daily_posts WHERE nonce = ?", (nonce,))
     assert row["status"] == "sending", dict(row)
     await fake.wait_until(lambda: in_flight.status is not None, timeout=5, what="answer")
     assert len(daily_messages(fake, channel_id)) == 1
@@ -135,7 +147,7 @@ async def test_two_processes_on_one_database_post_the_day_once(
     due, nonce = await prepare(db_path, channel_id)
     env = reminder_env(fake, tmp_path)
     fake.set_delay(f"/channels/{channel_id}/messages", send_delay, method="POST")
-    wait = (due - discord.utils.utcnow()).total_seconds() + 30
+    wait = START_TIMEOUT + 30
 
     async with contextlib.AsyncExitStack() as stack:
         bots = [await stack.enter_async_context(running_bot(env, tmp_path)) for _ in range(2)]
