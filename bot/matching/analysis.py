@@ -250,6 +250,13 @@ _APOSTROPHE = re.compile(r"['’`]")
 _ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
 _TITLE_JA: Final = "ルックバック"
 _MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
+_SEASON_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4"}
+
+
+def _season_number(found: re.Match[str]) -> str:
+    return f"season {_SEASON_WORDS[found.group(1)]}"
+
+
 # Phrases that mean one thing, folded before words are split.
 # Each phrase has a cheap keyword: its pattern only runs on text that contains it.
 _PHRASES: Final = (
@@ -288,6 +295,11 @@ _PHRASES: Final = (
             r"\b(married|marry|wife|husband|spouse|girlfriend|boyfriend|divorced?|how tall|"
             r"height|net worth|salary|religion|blood type|dating|relationship status)\b"
             r"|\bis [a-z]+( [a-z]+)? single\b|\b(have|has) (any )?(kids|children)\b"
+            # Where a real person lives now, what they earn (not the story's characters, not
+            # what the film made).
+            r"|\bwhere (does|do) (?!(?:fujino|kyomoto|it|they|the)\b)[a-z]+( [a-z]+)? live\b"
+            r"|\bhow much (money )?(does|do) (?!(?:it|look|lookback|the|this|that)\b)[a-z]+"
+            r"( [a-z]+)? (make|earn)\b|\bhow rich\b"
             r"|結婚|身長|年収|彼氏|彼女いる|恋人|血液型|独身"
         ),
         " privatelife ",
@@ -308,6 +320,15 @@ _PHRASES: Final = (
         re.compile(r"(?<=[a-z0-9] )when (?=(it|its|she|he|they|i|you|we|her|his|their)\b)"),
         "",
     ),
+    # "2期", "第2期", "2nd season", "season two": the season's number stays with the word, as in
+    # "season 2" (_NUMBERED below).
+    ("期", re.compile(r"第? ?(\d{1,2}) ?期"), r" season \1 "),
+    (
+        "season",
+        re.compile(r"\b(\d{1,2})(?:st|nd|rd|th) season\b"),
+        r"season \1",
+    ),
+    ("season", re.compile(r"\bseason (one|two|three|four)\b"), _season_number),
     # A number right after the title asks for a sequel ("is there a look back 2").
     ("back", re.compile(r"\blook ?back (2|ii|two)\b"), "look back sequel"),
     # In Look Back, "the two girls" are always the two leads.

@@ -60,6 +60,8 @@ from bot.matching.scoring import (
     DEFAULT_WORK_PENALTY,
     FOCUS_SHARE,
     KEY_WEIGHT,
+    LIVE_ACTION_ONLY_MARGIN,
+    LIVE_ACTION_ONLY_SCORE,
     MISSING_ASKED_SHARE,
     PREFIX_SCAN,
     QUOTE_PENALTY,
@@ -1300,6 +1302,7 @@ class Matcher:
             return SearchResult(None, (), self._named_note(named, None))
         allowed = [hit for hit, why in ranked if why is None]
         top = allowed[0] if allowed else None
+        top = self._only_live_action(ranked, top)
         confident = (
             top is not None
             and top.score >= (CONFIDENT_SCORE if threshold is None else threshold)
@@ -1318,6 +1321,24 @@ class Matcher:
             note = self._about_note(index) if index is not None else ""
             return SearchResult(top, suggested, note)
         return SearchResult(None, suggested, self._named_note(named, ranked[0][1]))
+
+    def _only_live_action(
+        self, ranked: list[tuple[Hit, _Why | None]], top: Hit | None
+    ) -> Hit | None:
+        """The live-action entry for a question that names no work but asks what only the
+        live-action film has ("what is K2 Pictures"): the best entry overall is about the
+        live-action film alone and nothing about the 2024 film or the manga comes near it."""
+        if not ranked:
+            return top
+        best, why = ranked[0]
+        if why != ("default", "film") or best.score < LIVE_ACTION_ONLY_SCORE:
+            return top
+        index = self._find((_KIND_CODE[best.kind], best.guild_id, best.key))
+        if index is None or self._works[index] != _LB_BITS["live-action"]:
+            return top
+        if top is not None and top.score > best.score - LIVE_ACTION_ONLY_MARGIN:
+            return top
+        return best
 
     def _undeclared(self, hit: Hit, text: str) -> bool:
         """True for instructions ("how do I draw a manga panel") the entry's names do not

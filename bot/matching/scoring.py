@@ -27,6 +27,11 @@ TYPO_SCAN_MAX: Final = 2500  # vocabulary words one unknown word is compared wit
 PREFIX_SCAN: Final = 200  # titles per kind that autocomplete looks at for a typed prefix
 # No work named means the 2024 film: an entry only about the manga ranks a little lower.
 DEFAULT_WORK_PENALTY: Final = 0.03
+# No work named, yet only the live-action film has what is asked ("what is K2 Pictures"): its
+# entry answers when it scores at least this and every entry the question may mean (the 2024
+# film, the manga) scores at least the margin below it (Matcher._only_live_action).
+LIVE_ACTION_ONLY_SCORE: Final = 0.85
+LIVE_ACTION_ONLY_MARGIN: Final = 0.3
 # What is asked (bot.matching.asked): the entry's names ask the same kind of question as this
 # one ("who …"), or only other kinds ("when …" for a "who" question).
 ASKED_BONUS: Final = 0.03

@@ -130,7 +130,7 @@ def index_row(entry: Entry) -> IndexRow:
 # Bump when the analysis *code* changes (normalize, analyse_pairs, index_row): rows stored
 # with another version are analysed again at start-up. The word tables are hashed in, so
 # editing a synonym or stop word needs no bump.
-ANALYSIS_CODE_VERSION: Final = 4
+ANALYSIS_CODE_VERSION: Final = 5
 
 
 def _analysis_version() -> str:

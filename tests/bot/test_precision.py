@@ -24,7 +24,7 @@ from benchmarks.bench_matching import (
 from bot.domain.factbase import FactBase
 from bot.domain.models import Entry
 from bot.domain.pack import PackError, load_pack, shipped_pack_path
-from bot.matching.analysis import _is_misspelt_stop_word, analyse, has_topic
+from bot.matching.analysis import _is_misspelt_stop_word, analyse, has_topic, normalize
 from bot.matching.asked import asked_for
 from bot.matching.index import Matcher
 from bot.matching.named import Gazetteer, NamedThing
@@ -513,6 +513,8 @@ def test_chat_words_and_mistyped_stop_words_carry_no_topic() -> None:
         "is mizuki yoshida single",
         "does fujimoto have kids",
         "河合優実 独身",
+        "where does fujimoto live now",
+        "how much money does oshiyama make",
     ],
 )
 async def test_a_persons_private_life_gets_no_answer(service: FactBase, question: str) -> None:
@@ -534,3 +536,43 @@ async def test_the_recall_questions_stay_nearly_free_of_off_topic_answers(
     counts = await _tally(service, "recall tuning")
     assert counts["false"] <= 2, counts
     assert counts["right"] >= 78, counts
+
+
+async def test_where_a_character_lives_and_what_the_film_made_are_still_answered(
+    service: FactBase,
+) -> None:
+    """The private-life words about a real person leave the story and the box office alone."""
+    entry, _ = await _answer(service, "where does fujino live")
+    assert entry is not None and "Akita" in entry.answer_text, entry and entry.key
+    entry, _ = await _answer(service, "how much money did look back make")
+    assert entry is not None and re.search(r"billion|yen|\$", entry.answer_text), entry
+
+
+def test_a_seasons_number_is_read_in_every_way_it_is_written() -> None:
+    season_two = normalize("chainsaw man season 2")
+    for question in ("chainsaw man 2nd season", "chainsaw man season two", "チェンソーマン2期"):
+        assert "season2" in normalize(question), normalize(question)
+    assert "season2" in season_two and "season1" not in normalize("チェンソーマン 第2期")
+
+
+@pytest.mark.parametrize(
+    "question", ["chainsaw man season 2 release date", "チェンソーマン2期いつ？"]
+)
+async def test_a_season_the_base_has_nothing_on_gets_no_answer(
+    service: FactBase, question: str
+) -> None:
+    entry, note = await _answer(service, question)
+    assert entry is None, entry.key
+    assert "Chainsaw Man" in note
+
+
+async def test_what_only_the_live_action_film_has_is_answered_without_naming_it(
+    service: FactBase,
+) -> None:
+    """No work named means the 2024 film, unless nothing about it comes near the question."""
+    entry, note = await _answer(service, "what is k2 pictures")
+    assert entry is not None and "K2" in entry.answer_text, entry
+    assert "live-action" in note
+    # Where the 2024 film has an answer, it is still the one given.
+    entry, note = await _answer(service, "who is the director")
+    assert entry is not None and "Oshiyama" in entry.answer_text and note == ""
