@@ -21,6 +21,8 @@ _STOP_WORDS: Final = frozenset(
     thing things stuff question questions answer someone anyone something anything exactly
     actually up u ur ppl guy think thinks thought during result results kind sort random while
     even gonna wanna gotta kinda sorta hate hates hated
+    dont doesnt didnt isnt arent wasnt werent hasnt havent hadnt cant couldnt wouldnt shouldnt
+    wont aint
     """.split()  # noqa: SIM905 - one word list, easier to read and edit
 )
 # Chatter around a question: never a topic, not even when nothing else is left.
@@ -108,6 +110,17 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
     ("independent", "indie", "indies"),
     ("sequel", "sequels", "continuation"),
     ("screen", "screened", "screening", "screenings", "shown", "showing", "showed"),
+    (
+        "autograph",
+        "autographs",
+        "autographed",
+        "sign",
+        "signs",
+        "signed",
+        "signature",
+        "signatures",
+        "signing",
+    ),
     # Not "cost": what a ticket or a book costs is not what the film cost to make.
     ("budget", "budgets", "budgeted"),
 )
@@ -304,6 +317,8 @@ _PHRASES: Final = (
         ),
         " privatelife ",
     ),
+    # Asking, not the subject ("is it true that…"; but a "true story" is one).
+    ("true", re.compile(r"\b(is|was) (it|that|this) (really )?true( that)?\b"), ""),
     # The Crunchyroll Anime Awards' series award, not its Film of the Year.
     ("year", re.compile(r"\banime of the year\b"), "othercategory"),
     # A person's first, given, full or family name: one thing asked ("fujinos first name" is

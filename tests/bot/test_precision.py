@@ -576,3 +576,17 @@ async def test_what_only_the_live_action_film_has_is_answered_without_naming_it(
     # Where the 2024 film has an answer, it is still the one given.
     entry, note = await _answer(service, "who is the director")
     assert entry is not None and "Oshiyama" in entry.answer_text and note == ""
+
+
+def test_contractions_and_is_it_true_carry_no_topic() -> None:
+    """ "hadnt", "didnt" typed without the apostrophe are grammar, not a subject; "is it true
+    that…" asks, it is not about truth (but a "true story" is)."""
+    assert analyse("why didnt kyomoto go") == analyse("why kyomoto go")
+    assert analyse("the staff hadnt seen it") == analyse("the staff seen it")
+    assert analyse("is it true that kyomoto dies") == analyse("kyomoto dies")
+    assert "true" in analyse("is look back a true story")
+
+
+async def test_what_kyomoto_asked_fujino_to_sign_is_the_autograph(service: FactBase) -> None:
+    entry, _ = await _answer(service, "what did kyomoto want fujino to sign")
+    assert entry is not None and "autograph" in entry.answer_text, entry and entry.key
