@@ -73,6 +73,8 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
         "drop",
         "dropped",
         "drops",
+        "posted",
+        "uploaded",
     ),
     (
         "stream",
@@ -150,6 +152,8 @@ _JA_WORDS: Final = {
 # scripts are split by spaces ("吹き替え" is "吹 き 替 え").
 _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("日本アカデミー賞", "japan academy prize"),
+    ("最新作", "latest work"),
+    ("新作", "latest work"),
     ("アカデミー賞", "oscar"),
     ("アニメーション制作", "animation studio"),
     ("制作会社", "studio"),
@@ -346,6 +350,17 @@ _PHRASES: Final = (
     ("season", re.compile(r"\bseason (one|two|three|four)\b"), _season_number),
     # A number right after the title asks for a sequel ("is there a look back 2").
     ("back", re.compile(r"\blook ?back (2|ii|two)\b"), "look back sequel"),
+    # "How old are they" asks the leads' ages, not the film's age rating ("how old to watch").
+    (
+        "old",
+        re.compile(r"\bhow old (are|were) (they|the girls|the two|both)\b"),
+        "fujino kyomoto ages",
+    ),
+    (
+        "old",
+        re.compile(r"\bhow old (is|was) (she|fujino|kyomoto)\b"),
+        r"\2 ages",
+    ),
     # In Look Back, "the two girls" are always the two leads.
     (
         "girls",

@@ -590,3 +590,16 @@ def test_contractions_and_is_it_true_carry_no_topic() -> None:
 async def test_what_kyomoto_asked_fujino_to_sign_is_the_autograph(service: FactBase) -> None:
     entry, _ = await _answer(service, "what did kyomoto want fujino to sign")
     assert entry is not None and "autograph" in entry.answer_text, entry and entry.key
+
+
+async def test_how_old_the_girls_are_is_not_the_age_rating(service: FactBase) -> None:
+    entry, _ = await _answer(service, "how old are they at the start")
+    assert entry is not None and "grade" in entry.answer_text, entry and entry.key
+    entry, _ = await _answer(service, "how old do you have to be to watch it")
+    assert entry is not None and re.search(r"\bPG\b|rated|rating", entry.answer_text), entry
+
+
+async def test_fujimotos_other_works_are_answered(service: FactBase) -> None:
+    for question in ("what else has fujimoto written", "藤本タツキの他の作品は？"):
+        entry, _ = await _answer(service, question)
+        assert entry is not None and "Fire Punch" in entry.answer_text, (question, entry)
