@@ -152,6 +152,7 @@ _JA_WORDS: Final = {
 # scripts are split by spaces ("吹き替え" is "吹 き 替 え").
 _JA_TERMS: Final[tuple[tuple[str, str], ...]] = (
     ("日本アカデミー賞", "japan academy prize"),
+    ("このマンガがすごい", "kono manga ga sugoi"),
     ("最新作", "latest work"),
     ("新作", "latest work"),
     ("アカデミー賞", "oscar"),
