@@ -241,6 +241,12 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
     lead2 = ROOT / "tests" / "data" / "heldout_lead2.json"
     if lead2.is_file():  # written before the recall round's changes were merged, never tuned on
         sets["lead held-out 2"] = json.loads(lead2.read_text("utf-8"))["cases"]
+    lead3 = ROOT / "tests" / "data" / "heldout_lead3.json"
+    if lead3.is_file():  # written by a helper that saw neither the matcher nor the results
+        sets["lead held-out 3"] = json.loads(lead3.read_text("utf-8"))["cases"]
+    lead4 = ROOT / "tests" / "data" / "heldout_lead4.json"
+    if lead4.is_file():  # the same, written while the third one's failures were being mended
+        sets["lead held-out 4"] = json.loads(lead4.read_text("utf-8"))["cases"]
     japanese = ROOT / "tests" / "data" / "questions_ja.json"
     if japanese.is_file():  # Japanese fan questions, split like the fan questions
         ja = json.loads(japanese.read_text("utf-8"))["cases"]
@@ -280,6 +286,13 @@ async def outcomes(service: Any, cases: list[dict[str, Any]]) -> list[Outcome]:
             service_text(case["q"]), kinds=kinds, threshold=0.0, suggestions=0
         )
         hit = result.best
+        from bot.matching.scoring import CONFIDENT_SCORE
+
+        if hit is None or hit.score < CONFIDENT_SCORE:
+            # At the shipped threshold a question of several clauses is asked once more clause
+            # by clause (Matcher.search): the answer it gets that way is what a user sees.
+            again = service.matcher.search(service_text(case["q"]), kinds=kinds, suggestions=0)
+            hit = again.best or hit
         if hit is None:
             found.append(Outcome(case["q"], case["expect"] is not None, None, False, ""))
             continue

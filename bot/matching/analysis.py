@@ -349,6 +349,17 @@ _PHRASES: Final = (
         r"season \1",
     ),
     ("season", re.compile(r"\bseason (one|two|three|four)\b"), _season_number),
+    # "Did it make the shortlist" asks about the shortlist; "make" there is no subject.
+    (
+        "ma",
+        re.compile(
+            r"\b(make|made|makes|making)( it)? (onto |on |to |into )?(the|a|any) ([a-z]+ )?"
+            r"(shortlist|shortlists|cut|list|lists|ranking|rankings|top 10|top ten)\b"
+        ),
+        r"\5\6",
+    ),
+    # Kore-eda however it is typed (Kore-eda, Kore eda, Koreeda, Koreda) is one name.
+    ("kore", re.compile(r"\bkore[\s-]?e?da\b"), "koreeda"),
     # A number right after the title asks for a sequel ("is there a look back 2").
     ("back", re.compile(r"\blook ?back (2|ii|two)\b"), "look back sequel"),
     # "How old are they" asks the leads' ages, not the film's age rating ("how old to watch").

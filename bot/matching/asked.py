@@ -34,6 +34,10 @@ _KINDS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         re.compile(
             rf"{_WH}(recommend|recommends|recommendations?|recs|suggest (a|an|some|me)|"
             rf"what (should|can) (i|we) (watch|read) next){_END}|おすすめ|オススメ|お勧め|お薦め"
+            # "what's the best Ghibli film": an opinion asked for, not a fact (but "best
+            # animated feature" is an award, and "best-selling" a number).
+            rf"|{_WH}(whats|what is|which is) the (best|greatest)"
+            rf" (?!animated|picture|selling|seller|director|film award|anime award)"
         ),
     ),
     ("why", re.compile(rf"{_WH}(why|how come)\b|なぜ|なんで|どうして")),

@@ -110,6 +110,17 @@ class SearchResult:
     note: str = ""  # a `Text` when there is one (rendered in the reader's language)
 
 
+_CLAUSE_BREAK: Final = re.compile(r"[?？!！。,，、;；]+|\s[-–—]\s")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a question split at its punctuation, each of at least two words; none
+    when it is one clause."""
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(text)]
+    found = [p for p in parts if len(p.split()) >= 2 or (p and not p.isascii())]
+    return found if len(found) > 1 else []
+
+
 @dataclass(frozen=True, slots=True)
 class _QueryToken:
     token: str
@@ -1295,8 +1306,34 @@ class Matcher:
     ) -> SearchResult:
         """Answer a question: the confident best hit, or None, plus up to `suggestions` others.
 
-        `threshold` replaces CONFIDENT_SCORE (the calibration in benchmarks.bench_matching)."""
+        `threshold` replaces CONFIDENT_SCORE (the calibration in benchmarks.bench_matching).
+
+        A question with no confident answer that is made of several clauses ("does kyomoto
+        die?? just finished the movie and im crying") is asked once more clause by clause: the
+        chatter around a question must not drown it. What the whole question names (another
+        work, a ceremony) still rules entries out for every clause."""
         named = gazetteer().find(text)
+        result = self._search(text, named, guild_id, kinds, suggestions, threshold)
+        if result.best is not None:
+            return result
+        answered: SearchResult | None = None
+        for clause in clauses(text):
+            found = self._search(clause, named, guild_id, kinds, suggestions, threshold)
+            if found.best is not None and (
+                answered is None or answered.best is None or found.best.score > answered.best.score
+            ):
+                answered = found
+        return answered or result
+
+    def _search(
+        self,
+        text: str,
+        named: Named,
+        guild_id: int | None,
+        kinds: Iterable[str] | None,
+        suggestions: int,
+        threshold: float | None,
+    ) -> SearchResult:
         ranked = self._rank(text, guild_id, kinds, prefix_last=False, named=named)
         if not ranked:
             return SearchResult(None, (), self._named_note(named, None))

@@ -26,7 +26,7 @@ from bot.domain.models import Entry
 from bot.domain.pack import PackError, load_pack, shipped_pack_path
 from bot.matching.analysis import _is_misspelt_stop_word, analyse, has_topic, normalize
 from bot.matching.asked import asked_for
-from bot.matching.index import Matcher
+from bot.matching.index import Matcher, clauses
 from bot.matching.named import Gazetteer, NamedThing
 from bot.matching.scoring import ASKED_BONUS, ASKED_PENALTY, CONFIDENT_SCORE
 
@@ -603,3 +603,34 @@ async def test_fujimotos_other_works_are_answered(service: FactBase) -> None:
     for question in ("what else has fujimoto written", "藤本タツキの他の作品は？"):
         entry, _ = await _answer(service, question)
         assert entry is not None and "Fire Punch" in entry.answer_text, (question, entry)
+
+
+async def test_chatter_around_a_question_does_not_drown_it(service: FactBase) -> None:
+    """A question of several clauses with no confident answer is asked clause by clause."""
+    entry, _ = await _answer(service, "does kyomoto die?? just finished the movie and im crying")
+    assert entry is not None and entry.spoiler, entry
+    entry, _ = await _answer(service, "loved it! who did the music")
+    assert entry is not None and "nakamura" in entry.answer_text.lower(), entry
+    assert clauses("who did the music") == []
+    # What the whole question names still rules entries out in each clause.
+    entry, note = await _answer(service, "i watched your name yesterday, who directed it?")
+    assert entry is None, entry.key
+    assert "Your Name" in note
+
+
+def test_kore_eda_is_one_name_however_it_is_typed() -> None:
+    forms = {tuple(analyse(name)) for name in ("Kore-eda", "kore eda", "Koreeda", "koreda")}
+    assert forms == {("koreeda",)}
+    assert analyse("korea") == ["korea"]
+
+
+async def test_making_the_shortlist_asks_about_the_shortlist(service: FactBase) -> None:
+    entry, _ = await _answer(service, "did look back make the oscar shortlist")
+    assert entry is not None and "not nominated" in entry.answer_text, entry and entry.key
+
+
+async def test_the_best_of_something_is_an_opinion_not_a_fact(service: FactBase) -> None:
+    entry, _ = await _answer(service, "whats the best studio ghibli film")
+    assert entry is None, entry.key
+    entry, _ = await _answer(service, "what is the best animated feature winner")
+    assert entry is not None and "Flow" in entry.answer_text, entry
