@@ -123,6 +123,18 @@ _SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
         "signatures",
         "signing",
     ),
+    (
+        "kill",
+        "kills",
+        "killed",
+        "killing",
+        "killer",
+        "killers",
+        "murder",
+        "murders",
+        "murdered",
+        "murderer",
+    ),
     # Not "cost": what a ticket or a book costs is not what the film cost to make.
     ("budget", "budgets", "budgeted"),
 )
@@ -358,6 +370,8 @@ _PHRASES: Final = (
         ),
         r"\5\6",
     ),
+    # The title in romanised Japanese (ルックバック) is the title.
+    ("bakku", re.compile(r"\brukku ?bakku\b"), "look back"),
     # Kore-eda however it is typed (Kore-eda, Kore eda, Koreeda, Koreda) is one name.
     ("kore", re.compile(r"\bkore[\s-]?e?da\b"), "koreeda"),
     # A number right after the title asks for a sequel ("is there a look back 2").

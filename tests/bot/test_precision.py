@@ -634,3 +634,8 @@ async def test_the_best_of_something_is_an_opinion_not_a_fact(service: FactBase)
     assert entry is None, entry.key
     entry, _ = await _answer(service, "what is the best animated feature winner")
     assert entry is not None and "Flow" in entry.answer_text, entry
+
+
+def test_the_romanised_title_and_words_for_killing_are_read_as_meant() -> None:
+    assert analyse("rukku bakku movie length") == analyse("look back movie length")
+    assert analyse("who is the murderer") == analyse("who is the killer")
