@@ -283,10 +283,6 @@ _MENTION: Final = re.compile(r"<[@#][!&]?\d+>|@\S+")
 _SEASON_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4"}
 
 
-def _season_number(found: re.Match[str]) -> str:
-    return f"season {_SEASON_WORDS[found.group(1)]}"
-
-
 # Phrases that mean one thing, folded before words are split.
 # Each phrase has a cheap keyword: its pattern only runs on text that contains it.
 _PHRASES: Final = (
@@ -360,7 +356,10 @@ _PHRASES: Final = (
         re.compile(r"\b(\d{1,2})(?:st|nd|rd|th) season\b"),
         r"season \1",
     ),
-    ("season", re.compile(r"\bseason (one|two|three|four)\b"), _season_number),
+    *(
+        ("season", re.compile(rf"\bseason {word}\b"), f"season {number}")
+        for word, number in _SEASON_WORDS.items()
+    ),
     # "Did it make the shortlist" asks about the shortlist; "make" there is no subject.
     (
         "ma",

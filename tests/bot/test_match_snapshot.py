@@ -9,6 +9,8 @@ import asyncio
 import json
 import logging
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.domain.models import Entry
 from bot.domain.pack import load_pack
 from bot.matching.index import Matcher
 from bot.matching.snapshot import SnapshotError, decode_strings, encode_strings
+from bot.matching.stored import ANALYSIS_VERSION
 from bot.moderation.service import AdminService
 from bot.storage.interface import Storage
 from tests.conftest import fact, write_pack
@@ -464,3 +467,17 @@ async def test_lookback_bot_import_stores_the_snapshot_for_the_next_start(
         _assert_same_answers(service.matcher, await _fresh(service), [None])
     finally:
         await service.close()
+
+
+def test_the_analysis_version_is_the_same_in_every_process() -> None:
+    """The stored index is read only when its analysis version matches this process's: a
+    version that differs from one process to the next (say, a function's address in the hashed
+    word tables) would make every start analyse every entry again."""
+    code = "from bot.matching.stored import ANALYSIS_VERSION; print(ANALYSIS_VERSION)"
+    versions = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert versions == {ANALYSIS_VERSION}
