@@ -279,6 +279,8 @@ class Outcome:
 
 async def outcomes(service: Any, cases: list[dict[str, Any]]) -> list[Outcome]:
     """Each case's best allowed entry, with the threshold at zero (see `tally`)."""
+    from bot.matching.scoring import CONFIDENT_SCORE
+
     found: list[Outcome] = []
     for case in cases:
         kinds = [case["kind"]] if case.get("kind") else None
@@ -286,8 +288,6 @@ async def outcomes(service: Any, cases: list[dict[str, Any]]) -> list[Outcome]:
             service_text(case["q"]), kinds=kinds, threshold=0.0, suggestions=0
         )
         hit = result.best
-        from bot.matching.scoring import CONFIDENT_SCORE
-
         if hit is None or hit.score < CONFIDENT_SCORE:
             # At the shipped threshold a question of several clauses is asked once more clause
             # by clause (Matcher.search): the answer it gets that way is what a user sees.

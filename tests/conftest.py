@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -64,7 +65,9 @@ async def loaded_sqlite(path: Path) -> Path:
     opening it then reads the snapshot instead of parsing and analysing the pack for every
     test. Tests of a first start open a path of their own."""
     if not _LOADED_SQLITE:
-        template = Path(tempfile.mkdtemp(prefix="lookback-loaded-")) / "loaded.db"
+        folder = tempfile.mkdtemp(prefix="lookback-loaded-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = Path(folder) / "loaded.db"
         made = await FactBase.open(template)
         await made.close()
         _LOADED_SQLITE.append(template)

@@ -669,6 +669,10 @@ class Matcher:
         if guild_id:
             self._masked.setdefault(guild_id, set()).add((_KINDS[code], key))
 
+    def _index_of(self, hit: Hit) -> int | None:
+        """The live position of the entry a hit names, or None."""
+        return self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+
     def _find(self, ref: tuple[int, int, str]) -> int | None:
         """The live position of (kind code, server, key), or None."""
         found = self._refs.get(ref)
@@ -1316,14 +1320,12 @@ class Matcher:
         result = self._search(text, named, guild_id, kinds, suggestions, threshold)
         if result.best is not None:
             return result
-        answered: SearchResult | None = None
-        for clause in clauses(text):
-            found = self._search(clause, named, guild_id, kinds, suggestions, threshold)
-            if found.best is not None and (
-                answered is None or answered.best is None or found.best.score > answered.best.score
-            ):
-                answered = found
-        return answered or result
+        answered = [
+            found
+            for clause in clauses(text)
+            if (found := self._search(clause, named, guild_id, kinds, suggestions, threshold)).best
+        ]
+        return max(answered, key=lambda r: r.best.score if r.best else 0.0, default=result)
 
     def _search(
         self,
@@ -1354,7 +1356,7 @@ class Matcher:
             h for h in rest if h.score >= SUGGEST_SCORE and h.coverage >= SUGGEST_COVERAGE
         )[:suggestions]
         if confident and top is not None:
-            index = self._find((_KIND_CODE[top.kind], top.guild_id, top.key))
+            index = self._index_of(top)
             note = self._about_note(index) if index is not None else ""
             return SearchResult(top, suggested, note)
         return SearchResult(None, suggested, self._named_note(named, ranked[0][1]))
@@ -1363,14 +1365,13 @@ class Matcher:
         self, ranked: list[tuple[Hit, _Why | None]], top: Hit | None
     ) -> Hit | None:
         """The live-action entry for a question that names no work but asks what only the
-        live-action film has ("what is K2 Pictures"): the best entry overall is about the
-        live-action film alone and nothing about the 2024 film or the manga comes near it."""
-        if not ranked:
-            return top
+        live-action film has ("what is K2 Pictures"): the best entry overall (`ranked` is never
+        empty) is about the live-action film alone and nothing the question may mean comes
+        near it."""
         best, why = ranked[0]
         if why != ("default", "film") or best.score < LIVE_ACTION_ONLY_SCORE:
             return top
-        index = self._find((_KIND_CODE[best.kind], best.guild_id, best.key))
+        index = self._index_of(best)
         if index is None or self._works[index] != _LB_BITS["live-action"]:
             return top
         if top is not None and top.score > best.score - LIVE_ACTION_ONLY_MARGIN:
@@ -1383,7 +1384,7 @@ class Matcher:
         asked = asked_for(text)
         if asked not in UNDECLARED_MISS:
             return False
-        index = self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+        index = self._index_of(hit)
         return index is not None and asked not in self._declared(index)
 
     def _asks_more_than(self, hit: Hit, text: str, named: Named) -> bool:
@@ -1393,7 +1394,7 @@ class Matcher:
         voices Reze in the Chainsaw Man movie", "is Chainsaw Man on Netflix"): the name says
         what the question is about, the other words what it asks, and the entry must hold
         those (MISSING_ASKED_SHARE of their weight at most may be missing)."""
-        index = self._find((_KIND_CODE[hit.kind], hit.guild_id, hit.key))
+        index = self._index_of(hit)
         if index is None:
             return False
         keys, bodies = self._key_postings, self._body_postings

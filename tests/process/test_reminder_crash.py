@@ -125,14 +125,21 @@ def posts_per_nonce(fake: FakeDiscord, prep: Prepared) -> collections.Counter[st
     return collections.Counter(str(r.json["nonce"]) for r in reminder_posts(fake, prep))
 
 
+def footer_ids(message: dict[str, Any]) -> list[int]:
+    """The reminder ids a message's embed footers name."""
+    return [
+        int(match.group(1))
+        for embed in message.get("embeds") or []
+        if (match := FOOTER.match((embed.get("footer") or {}).get("text") or ""))
+    ]
+
+
 def reminder_messages(fake: FakeDiscord, prep: Prepared) -> dict[int, list[dict[str, Any]]]:
     """The channel's messages by the reminder id their footer names."""
     found: dict[int, list[dict[str, Any]]] = collections.defaultdict(list)
     for message in fake.messages.get(prep.channel_id, []):
-        for embed in message.get("embeds") or []:
-            match = FOOTER.match((embed.get("footer") or {}).get("text") or "")
-            if match:
-                found[int(match.group(1))].append(message)
+        for reminder_id in footer_ids(message):
+            found[reminder_id].append(message)
     return dict(found)
 
 
@@ -272,12 +279,7 @@ async def test_sigkill_mid_send_then_restart_sends_each_reminder_once(
 
     def holds_first(request: RecordedRequest) -> bool:
         messages = request.response if isinstance(request.response, list) else []
-        return any(
-            (found := FOOTER.match((embed.get("footer") or {}).get("text") or ""))
-            and int(found.group(1)) == first_id
-            for message in messages
-            for embed in message.get("embeds") or []
-        )
+        return any(first_id in footer_ids(message) for message in messages)
 
     if restart_at_once and len(first_posts) == 2:
         # Posted again, with the same nonce: no history read before it held the message.
