@@ -242,7 +242,7 @@ def question_sets() -> dict[str, list[dict[str, Any]]]:
     if lead2.is_file():  # written before the recall round's changes were merged, never tuned on
         sets["lead held-out 2"] = json.loads(lead2.read_text("utf-8"))["cases"]
     lead3 = ROOT / "tests" / "data" / "heldout_lead3.json"
-    if lead3.is_file():  # written by a helper that saw neither the matcher nor the results
+    if lead3.is_file():  # written by authors who saw neither the matcher nor the results
         sets["lead held-out 3"] = json.loads(lead3.read_text("utf-8"))["cases"]
     lead4 = ROOT / "tests" / "data" / "heldout_lead4.json"
     if lead4.is_file():  # the same, written while the third one's failures were being mended
